@@ -1,0 +1,5 @@
+"""Errors raised while reading configuration."""
+
+
+class ConfigurationError(Exception):
+    """The environment does not describe a runnable tool; the message says what to set."""

@@ -1,0 +1,270 @@
+"""Launch validation: every check of the 1EdTech Security Framework on an id_token.
+
+pylti1p3's ``MessageLaunch`` parses the token, finds the registration and runs its
+message validators; this module closes its gaps: ``aud``/``azp`` are checked (pylti1p3
+turns audience verification off), only RS256 is accepted, ``exp`` and ``iat`` are
+required with a leeway, the nonce is single-use across workers (an atomic insert),
+the state is bound to its login (server side) and single-use, ``target_link_uri`` is
+checked, and platform keys come from the shared JWKS cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from pylti1p3.exception import LtiException
+from pylti1p3.message_launch import MessageLaunch
+from pylti1p3.message_validators import get_validators
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..config.database import utcnow
+from ..config.settings import Settings
+from .claims import LaunchContext, build_launch_context, check_required_claims
+from .context import LaunchRecorder
+from .errors import LaunchError
+from .models import LoginState, Platform, UsedNonce
+from .platform_keys import PlatformKeyService
+from .registry import PlatformRegistry
+from .tool_conf import DatabaseToolConf, ParamsRequest
+
+log = logging.getLogger(__name__)
+
+MAX_ID_TOKEN_LENGTH = 64 * 1024
+
+
+def state_cookie_name(state: str) -> str:
+    """The cookie that binds a login state to the browser that started the login."""
+    return "lp_state_" + hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+class _Launch(MessageLaunch):  # type: ignore[misc]
+    """pylti1p3's launch, used for parsing, registration lookup and message validators."""
+
+    def _get_request_param(self, key: str) -> str:
+        return str(self._request.get_param(key))
+
+
+@dataclass(frozen=True)
+class BindingProof:
+    """What the browser showed that it started this login."""
+
+    state_cookie: str | None = None
+    platform_storage_state: str | None = None
+
+
+class NeedsPlatformStorage(Exception):
+    """The state must be read back from the platform's storage before the launch is accepted."""
+
+
+class NeedsNewWindow(Exception):
+    """No cookie and no platform storage: the launch must be restarted in a top-level window."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+def _refuse(check: str, message: str, hint: str | None = None, status: int = 400) -> LaunchError:
+    return LaunchError(message, check=check, hint=hint, status=status)
+
+
+class LaunchService:
+    def __init__(self, session: Session, settings: Settings, keys: PlatformKeyService) -> None:
+        self.session = session
+        self.settings = settings
+        self.keys = keys
+
+    def _parse(self, id_token: str, state: str) -> tuple[_Launch, dict[str, Any], dict[str, Any]]:
+        launch = _Launch(
+            ParamsRequest({"id_token": id_token, "state": state}, self.settings.is_https),
+            DatabaseToolConf(self.session), session_service=object(), cookie_service=object(),
+        )
+        launch.set_auto_validation(False)
+        try:
+            launch.validate_jwt_format()
+        except LtiException as exc:
+            raise _refuse("id-token-format", "the id_token is not a well-formed JWT",
+                          "The LMS sent something that is not a signed id_token.") from exc
+        header, body = launch._jwt.get("header"), launch._jwt.get("body")
+        if not isinstance(header, dict) or not isinstance(body, dict):
+            raise _refuse("id-token-format", "the id_token header or body is not a JSON object")
+        return launch, header, body
+
+    def _platform(self, body: Mapping[str, Any]) -> Platform:
+        issuer = body.get("iss")
+        if not isinstance(issuer, str) or not issuer:
+            raise _refuse("iss", "the id_token has no iss (issuer)")
+        aud = body.get("aud")
+        audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+        audiences = [a for a in audiences if isinstance(a, str)]
+        if not audiences:
+            raise _refuse("aud", "the id_token has no aud (audience)")
+        platforms = list(self.session.scalars(
+            select(Platform).where(Platform.issuer == issuer, Platform.client_id.in_(audiences))
+        ))
+        if not platforms:
+            known = self.session.scalar(select(Platform.id).where(Platform.issuer == issuer))
+            if known is None:
+                raise _refuse("iss", f"issuer {issuer} is not registered with this tool",
+                              "Register the LMS with `leadership-pods platforms add`.", 403)
+            raise _refuse("aud", f"the id_token's audience {audiences} does not include a client "
+                          f"id registered for {issuer}",
+                          "Check the client id of the registration in the tool.", 403)
+        if len(platforms) > 1:
+            raise _refuse("aud", "the id_token is addressed to several registered clients; "
+                          "refusing an ambiguous audience", status=403)
+        platform = platforms[0]
+        if not platform.active:
+            raise _refuse("registration", f"the registration for {issuer} is disabled",
+                          status=403)
+        return platform
+
+    def validate(self, form: Mapping[str, str], proof: BindingProof) -> LaunchContext:
+        id_token = form.get("id_token") or ""
+        state = form.get("state") or ""
+        if not id_token:
+            error = form.get("error")
+            if error:
+                description = form.get("error_description") or ""
+                raise _refuse("platform-error", f"the LMS refused the login: {error} "
+                              f"{description}".strip(),
+                              "The LMS could not authenticate the user for this tool; check "
+                              "the tool's redirect URI and that the user is signed in.")
+            raise _refuse("id-token", "the launch has no id_token",
+                          "The launch URL must be opened by the LMS, not directly.")
+        if len(id_token) > MAX_ID_TOKEN_LENGTH:
+            raise _refuse("id-token-format", "the id_token is too large", status=413)
+        launch, header, body = self._parse(id_token, state)
+        if header.get("alg") != "RS256":
+            raise _refuse("alg", f"the id_token is signed with {header.get('alg')!r}; only "
+                          "RS256 is accepted", "The platform must sign id_tokens with RS256.")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise _refuse("kid", "the id_token header has no kid (key id)")
+        platform = self._platform(body)
+        try:  # pylti1p3's own registration lookup, now over the database
+            launch.validate_registration()
+        except LtiException as exc:
+            raise _refuse("registration", f"registration check failed: {exc}", status=403) from exc
+
+        login = self._login_state(state, platform)
+        claims = self._verify_signature(id_token, platform, kid)
+        self._check_audience(claims, platform)
+        if claims.get("nonce") != login.nonce:
+            raise _refuse("nonce", "the id_token's nonce is not the one issued at login",
+                          "The launch does not belong to the login that started it.")
+        target = claims.get("https://purl.imsglobal.org/spec/lti/claim/target_link_uri")
+        if target != login.target_link_uri:
+            raise _refuse("target-link-uri", f"target_link_uri {target!r} differs from the one "
+                          f"the login named ({login.target_link_uri})")
+        message_type = check_required_claims(claims)
+        try:
+            launch.validate_message()
+        except LtiException as exc:
+            raise _refuse("claims", f"message validation failed: {exc}") from exc
+        self._check_binding(login, proof)
+        self._consume(login, platform, claims["nonce"])
+        deployment = PlatformRegistry(self.session).deployment_for_launch(
+            platform, str(claims["https://purl.imsglobal.org/spec/lti/claim/deployment_id"])
+        )
+        context = build_launch_context(
+            claims, launch_id=str(uuid.uuid4()), platform_id=platform.id,
+            client_id=platform.client_id, deployment_pk=deployment.id,
+        )
+        recorded = LaunchRecorder(self.session).record(context)
+        log.info("launch %s accepted: %s %s as %s on platform %s", recorded.launch_id,
+                 message_type, recorded.user.sub, recorded.role, platform.id)
+        return recorded
+
+    def _login_state(self, state: str, platform: Platform) -> LoginState:
+        if not state:
+            raise _refuse("state", "the launch has no state parameter")
+        login = self.session.get(LoginState, state)
+        if login is None or login.platform_id != platform.id:
+            raise _refuse("state", "the launch's state was not issued by this tool's login for "
+                          "this platform", "Start the launch again from the LMS.")
+        if login.used_at is not None:
+            raise _refuse("state", "the launch's state has already been used (a replayed launch)",
+                          "Start the launch again from the LMS.")
+        if utcnow() - login.created_at > timedelta(seconds=self.settings.login_state_ttl):
+            raise _refuse("state", "the login for this launch has expired",
+                          "Start the launch again from the LMS.")
+        return login
+
+    def _verify_signature(self, id_token: str, platform: Platform, kid: str) -> dict[str, Any]:
+        key = self.keys.key_for(platform.key_set_url, kid)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                id_token, key, algorithms=["RS256"], audience=platform.client_id,
+                issuer=platform.issuer, leeway=self.settings.jwt_leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise _refuse("exp", "the id_token has expired",
+                          "Check the clocks of the LMS and tool servers (NTP).") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise _refuse("iat", "the id_token was issued in the future, beyond the allowed "
+                          "clock skew", "Check the clocks of the LMS and tool servers.") from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise _refuse(exc.claim, f"the id_token has no {exc.claim} claim") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise _refuse("aud", f"the id_token's audience is not this tool's client id: {exc}",
+                          status=403) from exc
+        except jwt.InvalidIssuerError as exc:
+            raise _refuse("iss", "the id_token's issuer does not match the registration",
+                          status=403) from exc
+        except jwt.InvalidSignatureError as exc:
+            raise _refuse("signature", "the id_token's signature does not verify with the "
+                          "platform's published key",
+                          "Check the registration's key set URL (JWKS).", 401) from exc
+        except jwt.InvalidTokenError as exc:
+            raise _refuse("id-token", f"the id_token is invalid: {exc}") from exc
+        return claims
+
+    @staticmethod
+    def _check_audience(claims: Mapping[str, Any], platform: Platform) -> None:
+        aud = claims.get("aud")
+        azp = claims.get("azp")
+        if isinstance(aud, list) and len(aud) > 1:
+            extra = [a for a in aud if a != platform.client_id]
+            raise _refuse("aud", f"the id_token names untrusted extra audiences {extra}",
+                          "The platform must address the id_token to this tool only.", 403)
+        if azp is not None and azp != platform.client_id:
+            raise _refuse("azp", f"the id_token's azp {azp!r} is not this tool's client id",
+                          status=403)
+
+    @staticmethod
+    def _check_binding(login: LoginState, proof: BindingProof) -> None:
+        if proof.state_cookie and proof.state_cookie == login.state:
+            return
+        if login.platform_storage:
+            if proof.platform_storage_state is None:
+                raise NeedsPlatformStorage()
+            if proof.platform_storage_state == login.state:
+                return
+            raise _refuse("state", "the state kept in the LMS's storage for this browser does "
+                          "not match the launch", "Start the launch again from the LMS.")
+        raise NeedsNewWindow(login.state)
+
+    def _consume(self, login: LoginState, platform: Platform, nonce: str) -> None:
+        result = self.session.execute(
+            update(LoginState).where(LoginState.state == login.state,
+                                     LoginState.used_at.is_(None)).values(used_at=utcnow())
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise _refuse("state", "the launch's state has already been used (a replayed launch)")
+        try:
+            with self.session.begin_nested():
+                self.session.add(UsedNonce(platform_id=platform.id, nonce=nonce))
+        except IntegrityError as exc:
+            raise _refuse("nonce", "the id_token's nonce has already been used "
+                          "(a replayed id_token)") from exc

@@ -1,0 +1,163 @@
+"""The LMS-facing endpoints: login, launch, JWKS, relaunch and the deep-linking return."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..web.scope import (
+    current_launch,
+    db_session,
+    key_cipher,
+    launch_tokens,
+    platform_keys,
+    settings,
+)
+from .claims import DEEP_LINKING_REQUEST, SUBMISSION_REVIEW_REQUEST, LaunchContext
+from .errors import LaunchError, LoginError
+from .keys import ToolKeyService
+from .launch import (
+    BindingProof,
+    LaunchService,
+    NeedsNewWindow,
+    NeedsPlatformStorage,
+    state_cookie_name,
+)
+from .login import LoginService
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
+
+
+def _request_params() -> dict[str, str]:
+    try:
+        source = request.form if request.method == "POST" else request.args
+        return {k: v for k, v in source.items()}
+    except UnicodeDecodeError as exc:
+        raise LoginError("the request is not valid UTF-8", check="encoding") from exc
+
+
+def _set_state_cookie(response: Response | WerkzeugResponse, state: str) -> None:
+    cfg = settings()
+    local = request.host.split(":")[0] in ("localhost", "127.0.0.1")
+    secure = cfg.is_https or request.is_secure or local
+    response.set_cookie(
+        state_cookie_name(state), state, max_age=cfg.login_state_ttl, path="/lti/",
+        httponly=True, secure=secure, samesite="None" if secure else "Lax",
+        partitioned=secure,
+    )
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Response | WerkzeugResponse | str:
+    g.launch_log_id = uuid.uuid4().hex[:12]
+    outcome = LoginService(db_session(), settings()).begin(_request_params())
+    if outcome.storage_target:
+        response = Response(render_template(
+            "lti_tool/platform_storage_login.html", outcome=outcome,
+        ))
+    else:
+        response = redirect(outcome.auth_url, code=302)
+    _set_state_cookie(response, outcome.state)
+    return response
+
+
+@blueprint.post("/launch")
+def launch() -> Response | WerkzeugResponse | str:
+    g.launch_log_id = uuid.uuid4().hex[:12]
+    try:
+        form = {k: v for k, v in request.form.items()}
+    except UnicodeDecodeError as exc:
+        raise LaunchError("the launch request is not valid UTF-8", check="encoding") from exc
+    state = form.get("state", "")
+    proof = BindingProof(
+        state_cookie=request.cookies.get(state_cookie_name(state)) if state else None,
+        platform_storage_state=form.get("lti_storage_state"),
+    )
+    service = LaunchService(db_session(), settings(), platform_keys())
+    try:
+        context = service.validate(form, proof)
+    except NeedsPlatformStorage:
+        target, origin = LoginService(db_session(), settings()).platform_storage(state)
+        return render_template(
+            "lti_tool/platform_storage_launch.html", id_token=form.get("id_token", ""),
+            state=state, storage_target=target, platform_origin=origin,
+        )
+    except NeedsNewWindow as needs:
+        return Response(render_template(
+            "lti_tool/new_window.html",
+            relaunch_url=url_for("lti.relaunch", state=needs.state, _external=True),
+        ), status=409)
+    g.launch = context
+    token = launch_tokens().issue(context.launch_id)
+    response = redirect(landing_url(context, token), code=303)
+    response.delete_cookie(state_cookie_name(state), path="/lti/", secure=True, samesite="None")
+    return response
+
+
+def landing_url(context: LaunchContext, token: str) -> str:
+    """Where a launch lands: the pod of the link, the deep-linking picker, or the course."""
+    if context.message_type == DEEP_LINKING_REQUEST:
+        return url_for("lti.deep_link_picker", lt=token)
+    if context.message_type == SUBMISSION_REVIEW_REQUEST and context.pod_slug:
+        return url_for("pods.overview", slug=context.pod_slug, lt=token)
+    if context.pod_slug:
+        return url_for("pods.overview", slug=context.pod_slug, lt=token)
+    return url_for("pods.course_home", lt=token)
+
+
+@blueprint.get("/relaunch/<state>")
+def relaunch() -> WerkzeugResponse:
+    """Restart a login in a top-level window, where the tool's cookies are first-party."""
+    state = request.view_args["state"] if request.view_args else ""
+    params = LoginService(db_session(), settings()).relaunch_params(state)
+    return redirect(url_for("lti.login") + "?" + urlencode(params), code=303)
+
+
+@blueprint.get("/jwks")
+def jwks() -> Response:
+    service = ToolKeyService(db_session(), key_cipher())
+    service.ensure_key()
+    response = jsonify(service.jwks())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@blueprint.get("/deep-link")
+def deep_link_picker() -> str:
+    from ..pods.catalogue import load_catalogue
+    from .deep_linking import DeepLinkForm
+
+    context = current_launch("faculty", "administrator")
+    if context.deep_link is None:
+        raise LaunchError("this launch is not a deep-linking request", check="message-type")
+    form = DeepLinkForm(launch_id=context.launch_id)
+    pods = load_catalogue(settings().extra_pods_path).pods
+    return render_template("lti_tool/deep_link_picker.html", context=context, pods=pods,
+                           form=form, lt=g.launch_token)
+
+
+@blueprint.post("/deep-link")
+def deep_link_return() -> str | tuple[str, int]:
+    from ..pods.catalogue import load_catalogue
+    from .deep_linking import DeepLinkForm, DeepLinkResponder
+
+    context = current_launch("faculty", "administrator")
+    if context.deep_link is None:
+        raise LaunchError("this launch is not a deep-linking request", check="message-type")
+    catalogue = load_catalogue(settings().extra_pods_path)
+    form = DeepLinkForm(request.form, launch_id=context.launch_id)
+    form.pods.choices = [(p.slug, p.title) for p in catalogue.pods]
+    if not form.validate():
+        return render_template("lti_tool/deep_link_picker.html", context=context,
+                               pods=catalogue.pods, form=form, lt=g.launch_token), 400
+    chosen = [catalogue.get(slug) for slug in form.pods.data]
+    responder = DeepLinkResponder(db_session(), key_cipher(), settings())
+    jwt_value = responder.response_jwt(context, chosen)
+    return render_template("lti_tool/deep_link_return.html",
+                           return_url=context.deep_link.return_url, jwt=jwt_value,
+                           titles=[p.title for p in chosen])

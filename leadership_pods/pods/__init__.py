@@ -1,0 +1,1 @@
+"""Skill pods: content packages, the catalogue and the pod pages."""

@@ -1,0 +1,1 @@
+"""The web ring shared by every package: app-scoped services, transactions, errors."""

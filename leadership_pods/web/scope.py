@@ -1,0 +1,73 @@
+"""Request-scoped access to the app's settings, database session and launch.
+
+Views call these; services receive what they need as arguments, never Flask.
+"""
+
+from __future__ import annotations
+
+import requests
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+
+from ..config.database import Database
+from ..config.settings import Settings
+from ..lti_tool.claims import LaunchContext
+from ..lti_tool.context import load_launch
+from ..lti_tool.errors import AccessDenied
+from ..lti_tool.keys import KeyCipher
+from ..lti_tool.launch_token import LaunchTokens
+from ..lti_tool.platform_keys import PlatformKeyService
+
+EXTENSION = "leadership_pods"
+
+
+def settings() -> Settings:
+    return current_app.extensions[EXTENSION]["settings"]  # type: ignore[no-any-return]
+
+
+def database() -> Database:
+    return current_app.extensions[EXTENSION]["db"]  # type: ignore[no-any-return]
+
+
+def http() -> requests.Session:
+    return current_app.extensions[EXTENSION]["http"]  # type: ignore[no-any-return]
+
+
+def db_session() -> Session:
+    """The request's session; the request commits or rolls it back (web/transactions.py)."""
+    if "db_session" not in g:
+        g.db_session = database().session_factory()
+    return g.db_session  # type: ignore[no-any-return]
+
+
+def key_cipher() -> KeyCipher:
+    return current_app.extensions[EXTENSION]["cipher"]  # type: ignore[no-any-return]
+
+
+def launch_tokens() -> LaunchTokens:
+    return current_app.extensions[EXTENSION]["launch_tokens"]  # type: ignore[no-any-return]
+
+
+def platform_keys() -> PlatformKeyService:
+    s = settings()
+    return PlatformKeyService(
+        database(), http(), min_ttl=s.jwks_min_ttl, max_ttl=s.jwks_max_ttl,
+        refetch_interval=s.jwks_refetch_interval, timeout=s.http_timeout,
+    )
+
+
+def launch_token_from_request() -> str | None:
+    return (request.headers.get("X-Launch-Token") or request.form.get("lt")
+            or request.args.get("lt"))
+
+
+def current_launch(*roles: str) -> LaunchContext:
+    """The launch this request belongs to (from its launch token), optionally by role."""
+    if "launch" not in g:
+        launch_id = launch_tokens().read(launch_token_from_request())
+        g.launch = load_launch(db_session(), launch_id)
+        g.launch_token = launch_tokens().issue(launch_id)
+    launch: LaunchContext = g.launch
+    if roles and launch.role not in roles:
+        raise AccessDenied(f"this page is for {' or '.join(roles)}s; you launched as {launch.role}")
+    return launch
