@@ -121,6 +121,14 @@ def check_required_claims(claims: Mapping[str, Any]) -> str:
                               check="claims")
         if not isinstance(settings.get("accept_types"), list):
             raise LaunchError("the deep linking settings have no accept_types", check="claims")
+        if "ltiResourceLink" not in settings["accept_types"]:
+            raise LaunchError(
+                "this deep-linking placement does not accept LTI resource links (it accepts "
+                f"{', '.join(map(str, settings['accept_types'])) or 'nothing'}), and pods are "
+                "added as resource links",
+                check="deep-linking",
+                hint="Add the tool from an assignment or link selection placement.",
+            )
     if message_type == SUBMISSION_REVIEW_REQUEST:
         if not present(_obj(claims, LTI + "for_user").get("user_id")):
             raise LaunchError("the submission review has no for_user claim", check="claims")

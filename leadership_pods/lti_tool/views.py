@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from urllib.parse import urlencode
+from collections.abc import Mapping
+from urllib.parse import unquote_to_bytes, urlencode
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -18,7 +19,7 @@ from ..web.scope import (
     settings,
 )
 from .claims import DEEP_LINKING_REQUEST, SUBMISSION_REVIEW_REQUEST, LaunchContext
-from .errors import LaunchError, LoginError
+from .errors import LaunchError, LoginError, LtiError
 from .keys import ToolKeyService
 from .launch import (
     BindingProof,
@@ -33,12 +34,27 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
 
 
-def _request_params() -> dict[str, str]:
+def _utf8_params(error: type[LtiError]) -> dict[str, str]:
+    """The form (POST) or query (GET) parameters, refusing bytes that are not UTF-8."""
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        raw = request.get_data(cache=True)  # read before the form, which then parses the cache
+    else:
+        raw = request.query_string
+    source: Mapping[str, str] = request.form if request.method == "POST" else request.args
     try:
-        source = request.form if request.method == "POST" else request.args
-        return {k: v for k, v in source.items()}
-    except UnicodeDecodeError as exc:
-        raise LoginError("the request is not valid UTF-8", check="encoding") from exc
+        for part in raw.split(b"&"):
+            unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+        params = {k: v for k, v in source.items()}
+    except UnicodeDecodeError:
+        params = {"": "\ufffd"}
+    if any("\ufffd" in k or "\ufffd" in v for k, v in params.items()):
+        raise error("the request is not valid UTF-8", check="encoding",
+                    hint="The LMS must send form parameters encoded as UTF-8.")
+    return params
+
+
+def _request_params() -> dict[str, str]:
+    return _utf8_params(LoginError)
 
 
 def _set_state_cookie(response: Response | WerkzeugResponse, state: str) -> None:
@@ -69,10 +85,7 @@ def login() -> Response | WerkzeugResponse | str:
 @blueprint.post("/launch")
 def launch() -> Response | WerkzeugResponse | str:
     g.launch_log_id = uuid.uuid4().hex[:12]
-    try:
-        form = {k: v for k, v in request.form.items()}
-    except UnicodeDecodeError as exc:
-        raise LaunchError("the launch request is not valid UTF-8", check="encoding") from exc
+    form = _utf8_params(LaunchError)
     state = form.get("state", "")
     proof = BindingProof(
         state_cookie=request.cookies.get(state_cookie_name(state)) if state else None,
@@ -111,9 +124,8 @@ def landing_url(context: LaunchContext, token: str) -> str:
 
 
 @blueprint.get("/relaunch/<state>")
-def relaunch() -> WerkzeugResponse:
+def relaunch(state: str) -> WerkzeugResponse:
     """Restart a login in a top-level window, where the tool's cookies are first-party."""
-    state = request.view_args["state"] if request.view_args else ""
     params = LoginService(db_session(), settings()).relaunch_params(state)
     return redirect(url_for("lti.login") + "?" + urlencode(params), code=303)
 
@@ -135,8 +147,10 @@ def deep_link_picker() -> str:
     context = current_launch("faculty", "administrator")
     if context.deep_link is None:
         raise LaunchError("this launch is not a deep-linking request", check="message-type")
-    form = DeepLinkForm(launch_id=context.launch_id)
     pods = load_catalogue(settings().extra_pods_path).pods
+    form = DeepLinkForm(launch_id=context.launch_id,
+                        accept_multiple=context.deep_link.accept_multiple)
+    form.pods.choices = [(p.slug, p.title) for p in pods]
     return render_template("lti_tool/deep_link_picker.html", context=context, pods=pods,
                            form=form, lt=g.launch_token)
 
@@ -150,7 +164,8 @@ def deep_link_return() -> str | tuple[str, int]:
     if context.deep_link is None:
         raise LaunchError("this launch is not a deep-linking request", check="message-type")
     catalogue = load_catalogue(settings().extra_pods_path)
-    form = DeepLinkForm(request.form, launch_id=context.launch_id)
+    form = DeepLinkForm(request.form, launch_id=context.launch_id,
+                        accept_multiple=context.deep_link.accept_multiple)
     form.pods.choices = [(p.slug, p.title) for p in catalogue.pods]
     if not form.validate():
         return render_template("lti_tool/deep_link_picker.html", context=context,

@@ -15,6 +15,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms.csrf.core import CSRF
 from wtforms.fields import Field
+from wtforms.validators import ValidationError
 
 
 class LaunchCSRF(CSRF):
@@ -31,7 +32,7 @@ class LaunchCSRF(CSRF):
 
     def validate_csrf_token(self, form: Any, field: Field) -> None:
         if not self.launch_id or not hmac.compare_digest(str(field.data or ""), self._token()):
-            raise ValueError("This form has expired; reload the page and try again.")
+            raise ValidationError("This form has expired; reload the page and try again.")
 
 
 class LaunchForm(FlaskForm):  # type: ignore[misc]

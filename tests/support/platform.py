@@ -35,12 +35,28 @@ def load_shape(name: str) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
+_KEY_POOL: list[bytes] = []
+_POOL_SIZE = 6
+_next_key = 0
+
+
+def _pooled_private_pem() -> bytes:
+    """RSA key material from a small pool: generating 2048-bit keys per test is slow.
+    Consecutive keys always differ, so a "forger" key never equals the platform's."""
+    global _next_key
+    if len(_KEY_POOL) < _POOL_SIZE:
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        _KEY_POOL.append(private.private_bytes(serialization.Encoding.PEM,
+                                               serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        return _KEY_POOL[-1]
+    _next_key = (_next_key + 1) % _POOL_SIZE
+    return _KEY_POOL[_next_key]
+
+
 class PlatformKey:
     def __init__(self, kid: str | None = None) -> None:
-        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.pem = private.private_bytes(serialization.Encoding.PEM,
-                                         serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption())
+        self.pem = _pooled_private_pem()
         self.kid = kid or f"{time.strftime('%Y-%m-%dT%H:%M:%SZ')}_{uuid.uuid4().hex[:4]}"
 
     def public_jwk(self) -> dict[str, Any]:
@@ -73,6 +89,8 @@ class TestPlatform:
         self.jwks_available = True
         self.base_url = ""  # set when served
         self.extra_routes: dict[str, Callable[[Request], Response]] = {}
+        #: a WSGI app for every other path (e.g. support.platform_services.PlatformServices)
+        self.services: Callable[..., Any] | None = None
 
     # -- the platform's own HTTP endpoints ---------------------------------------------
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -87,6 +105,8 @@ class TestPlatform:
                 response.headers["Cache-Control"] = self.jwks_cache_control
         elif request.path in self.extra_routes:
             response = self.extra_routes[request.path](request)
+        elif self.services is not None:
+            return self.services(environ, start_response)
         else:
             response = Response("not found", status=404)
         return response(environ, start_response)
