@@ -95,4 +95,4 @@ class DeepLinkResponder:
         if settings.data is None:
             message.pop("https://purl.imsglobal.org/spec/lti-dl/claim/data", None)
         message["azp"] = platform.client_id
-        return str(deep_link.encode_jwt(message))
+        return str(deep_link.encode_jwt(message))  # type: ignore[no-untyped-call]

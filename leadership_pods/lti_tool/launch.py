@@ -21,7 +21,6 @@ from typing import Any
 import jwt
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
-from pylti1p3.message_validators import get_validators
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -46,7 +45,7 @@ def state_cookie_name(state: str) -> str:
     return "lp_state_" + hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
-class _Launch(MessageLaunch):  # type: ignore[misc]
+class _Launch(MessageLaunch):  # type: ignore[type-arg]
     """pylti1p3's launch, used for parsing, registration lookup and message validators."""
 
     def _get_request_param(self, key: str) -> str:
@@ -94,7 +93,8 @@ class LaunchService:
         except LtiException as exc:
             raise _refuse("id-token-format", "the id_token is not a well-formed JWT",
                           "The LMS sent something that is not a signed id_token.") from exc
-        header, body = launch._jwt.get("header"), launch._jwt.get("body")
+        header: Any = launch._jwt.get("header")
+        body: Any = launch._jwt.get("body")
         if not isinstance(header, dict) or not isinstance(body, dict):
             raise _refuse("id-token-format", "the id_token header or body is not a JSON object")
         return launch, header, body

@@ -72,6 +72,7 @@ def _set_state_cookie(response: Response | WerkzeugResponse, state: str) -> None
 def login() -> Response | WerkzeugResponse | str:
     g.launch_log_id = uuid.uuid4().hex[:12]
     outcome = LoginService(db_session(), settings()).begin(_request_params())
+    response: WerkzeugResponse
     if outcome.storage_target:
         response = Response(render_template(
             "lti_tool/platform_storage_login.html", outcome=outcome,

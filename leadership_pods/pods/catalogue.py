@@ -68,7 +68,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
     mapping = loader.construct_mapping(node, deep=True)
     lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value
              if isinstance(k, yaml.ScalarNode)}
-    result = dict(mapping)
+    result: dict[str, Any] = {str(k): v for k, v in mapping.items()}
     result["__lines__"] = lines
     result["__line__"] = node.start_mark.line + 1
     return result

@@ -17,7 +17,8 @@ def _wants_json() -> bool:
     if request.path.startswith(("/lti/jwks", "/healthz", "/api/")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    accept = request.accept_mimetypes
+    return best == "application/json" and accept[best] > accept["text/html"]
 
 
 def render_error(status: int, title: str, message: str, *, check: str | None = None,

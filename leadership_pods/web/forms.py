@@ -18,7 +18,7 @@ from wtforms.fields import Field
 from wtforms.validators import ValidationError
 
 
-class LaunchCSRF(CSRF):
+class LaunchCSRF(CSRF):  # type: ignore[misc]
     def setup_form(self, form: Any) -> Any:
         self.launch_id = getattr(form.meta, "launch_id", "")
         return super().setup_form(form)
