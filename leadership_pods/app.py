@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import __version__
+from .commands import register_commands
 from .config.database import Database
 from .config.logging import configure_logging
 from .config.settings import Settings, load_settings
@@ -57,12 +58,14 @@ def _configure_flask(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .demo.views import blueprint as demo_blueprint
+    from .lti_tool.registration_views import blueprint as lti_registration_blueprint
     from .lti_tool.views import blueprint as lti_blueprint
     from .pods.views import blueprint as pods_blueprint
     from .web.views import blueprint as web_blueprint
 
     app.register_blueprint(web_blueprint)
     app.register_blueprint(lti_blueprint)
+    app.register_blueprint(lti_registration_blueprint)
     app.register_blueprint(pods_blueprint)
     if settings.demo:
         app.register_blueprint(demo_blueprint)
@@ -79,4 +82,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     _register_blueprints(app, settings)
     register_error_handlers(app)
+    register_commands(app)
     return app

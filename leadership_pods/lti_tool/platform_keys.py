@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 from jwt import PyJWK
-from jwt.exceptions import PyJWKError
+from jwt.exceptions import InvalidKeyError, PyJWKError
 
 from ..config.database import Database, utcnow
 from .errors import LaunchError
@@ -59,7 +59,7 @@ def rsa_keys(jwks: Any) -> dict[str, PyJWK]:
             continue
         try:
             result[str(raw["kid"])] = PyJWK(raw, algorithm="RS256")
-        except PyJWKError:
+        except (PyJWKError, InvalidKeyError, ValueError, TypeError):
             log.warning("ignoring an unusable key %s in a platform JWKS", raw.get("kid"))
     return result
 
