@@ -54,15 +54,16 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     yield from _database_url(tmp_path)
 
 
-def make_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
+def make_app(database_url: str, tmp_path: Path, *, create_schema: bool = True,
+             **overrides: Any) -> Flask:
     settings: dict[str, Any] = {
         "testing": True, "database_url": database_url, "secret_key": "test-secret-" + "x" * 20,
         "base_url": TOOL_BASE_URL, "instance_path": tmp_path / "instance", "demo": False,
     }
     settings.update(overrides)
     app = create_app(settings)
-    ext = app.extensions["leadership_pods"]
-    Base.metadata.create_all(ext["db"].engine)
+    if create_schema:
+        Base.metadata.create_all(app.extensions["leadership_pods"]["db"].engine)
     return app
 
 
