@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
+
+from ..config.database import utcnow
 
 from ..config.settings import Settings
 from .errors import LoginError
-from .models import LoginState, Platform
+from .models import LoginState, Platform, UsedNonce
 from .registry import PlatformRegistry
 
 log = logging.getLogger(__name__)
@@ -26,6 +30,8 @@ log = logging.getLogger(__name__)
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id",
                 "lti_deployment_id", "lti_storage_target")
 MAX_PARAM_LENGTH = 4096
+#: how long an accepted nonce is remembered: longer than any id_token lives
+NONCE_MEMORY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class LoginService:
                      f"{self.settings.launch_url}, or LEADERSHIP_PODS_BASE_URL to the "
                      "address the LMS uses.",
             )
+        self._prune()
         state = secrets.token_urlsafe(32)
         nonce = secrets.token_urlsafe(32)
         self.session.add(LoginState(
@@ -113,6 +120,13 @@ class LoginService:
             storage_target=params.get("lti_storage_target"),
             platform_origin=f"{origin.scheme}://{origin.netloc}",
         )
+
+    def _prune(self) -> None:
+        """Forget logins long past their lifetime, and nonces no id_token can still carry."""
+        now = utcnow()
+        state_cutoff = now - timedelta(seconds=max(3600, self.settings.login_state_ttl * 6))
+        self.session.execute(delete(LoginState).where(LoginState.created_at < state_cutoff))
+        self.session.execute(delete(UsedNonce).where(UsedNonce.used_at < now - NONCE_MEMORY))
 
     def platform_storage(self, state: str) -> tuple[str, str]:
         """The platform-storage frame and the origin to post to, for a login that offered it."""

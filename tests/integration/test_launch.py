@@ -248,3 +248,57 @@ def test_deep_link_refuses_when_resource_links_are_not_accepted(client, platform
     response = platform.post_launch(client, platform.sign(claims), auth["state"])
     assert response.status_code == 400
     assert "does not accept LTI resource links" in response.get_data(as_text=True)
+
+
+def test_old_login_states_and_nonces_are_pruned(app, client, platform):
+    from datetime import timedelta
+
+    from leadership_pods.config.database import utcnow
+    from leadership_pods.lti_tool.models import LoginState, UsedNonce
+
+    landing(platform.launch(client))
+    db = app.extensions["leadership_pods"]["db"]
+    with db.transaction() as s:
+        for row in s.scalars(select(LoginState)):
+            row.created_at = utcnow() - timedelta(days=2)
+        for row in s.scalars(select(UsedNonce)):
+            row.used_at = utcnow() - timedelta(days=2)
+    platform.login(client)
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(LoginState)) == 1
+        assert s.scalar(select(func.count()).select_from(UsedNonce)) == 0
+
+
+def test_deep_link_one_item_only_when_multiple_not_accepted(client, platform):
+    auth = platform.login(client)
+    claims = platform.claims(nonce=auth["nonce"], role="Instructor", pod=None,
+                             message_type="LtiDeepLinkingRequest")
+    claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"]["accept_multiple"] = False
+    _, query = landing(platform.post_launch(client, platform.sign(claims), auth["state"]))
+    page = client.get("/lti/deep-link", query_string=query, base_url=TOOL_BASE_URL).get_data(as_text=True)
+    assert 'type="radio" name="pods"' in page
+    csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/lti/deep-link", data={"lt": query["lt"], "csrf_token": csrf,
+                                                   "pods": ["governance", "quality-improvement"]},
+                           base_url=TOOL_BASE_URL)
+    assert response.status_code == 400
+    assert "accepts one pod at a time" in response.get_data(as_text=True)
+
+
+def test_forwarded_proto_from_a_trusted_proxy_makes_cookies_secure(database_url, tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(database_url, tmp_path, base_url="http://pods.internal", proxy_count=1)
+    canvas = TestPlatform()
+    canvas.base_url = "http://127.0.0.1:9"
+    register(app, canvas)
+    params = canvas.login_params(target_link_uri="http://pods.internal/lti/launch")
+    plain = app.test_client().get("/lti/login", query_string=params,
+                                  base_url="http://pods.internal")
+    assert "Secure" not in plain.headers["Set-Cookie"]
+    proxied = app.test_client().get("/lti/login", query_string=params,
+                                    base_url="http://pods.internal",
+                                    headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.0.0.1"})
+    cookie = proxied.headers["Set-Cookie"]
+    assert "Secure" in cookie and "SameSite=None" in cookie and "Partitioned" in cookie
+    app.extensions["leadership_pods"]["db"].dispose()
