@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ..config.database import utcnow
-
 from ..config.settings import Settings
 from .errors import LoginError
 from .models import LoginState, Platform, UsedNonce
