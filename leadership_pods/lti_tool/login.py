@@ -8,6 +8,7 @@ pair is stored server side, so any worker can check the launch that comes back.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Mapping
@@ -137,12 +138,32 @@ class LoginService:
         origin = urlsplit(platform.auth_login_url)
         return str(row.login_params["lti_storage_target"]), f"{origin.scheme}://{origin.netloc}"
 
-    def relaunch_params(self, state: str) -> dict[str, str]:
-        """The login parameters of an earlier login, to restart it in a new window."""
+    def relaunch_url(self, state: str, login_url: str) -> str:
+        """Where a new top-level window restarts an earlier login.
+
+        Moodle's ``lti_message_hint`` works once, so a Moodle activity is restarted from
+        Moodle's own launch page; other platforms get the login replayed.
+        """
         row = self.session.get(LoginState, state)
         if row is None:
             raise LoginError("that launch is unknown or has expired", check="state",
                              hint="Open the activity again from the LMS.", status=404)
-        params = dict(row.login_params)
-        params.pop("lti_storage_target", None)
-        return params
+        params = {k: str(v) for k, v in row.login_params.items() if k != "lti_storage_target"}
+        cmid = moodle_activity(params.get("lti_message_hint"))
+        if cmid is not None:
+            return f"{params['iss'].rstrip('/')}/mod/lti/launch.php?{urlencode({'id': cmid})}"
+        return login_url + "?" + urlencode(params)
+
+
+def moodle_activity(message_hint: str | None) -> str | None:
+    """The course module id in a Moodle login hint (``{"cmid": 2, "launchid": …}``)."""
+    if not message_hint or not message_hint.startswith("{"):
+        return None
+    try:
+        hint = json.loads(message_hint)
+    except ValueError:
+        return None
+    cmid = hint.get("cmid") if isinstance(hint, dict) else None
+    if isinstance(cmid, int) or (isinstance(cmid, str) and cmid.isdigit()):
+        return str(cmid)
+    return None

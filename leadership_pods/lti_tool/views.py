@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
-from urllib.parse import unquote_to_bytes, urlencode
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -127,8 +127,8 @@ def landing_url(context: LaunchContext, token: str) -> str:
 @blueprint.get("/relaunch/<state>")
 def relaunch(state: str) -> WerkzeugResponse:
     """Restart a login in a top-level window, where the tool's cookies are first-party."""
-    params = LoginService(db_session(), settings()).relaunch_params(state)
-    return redirect(url_for("lti.login") + "?" + urlencode(params), code=303)
+    return redirect(LoginService(db_session(), settings()).relaunch_url(
+        state, url_for("lti.login")), code=303)
 
 
 @blueprint.get("/jwks")

@@ -302,3 +302,14 @@ def test_forwarded_proto_from_a_trusted_proxy_makes_cookies_secure(database_url,
     cookie = proxied.headers["Set-Cookie"]
     assert "Secure" in cookie and "SameSite=None" in cookie and "Partitioned" in cookie
     app.extensions["leadership_pods"]["db"].dispose()
+
+
+def test_moodle_new_window_restarts_from_moodles_launch_page(app, moodle):
+    client = app.test_client(use_cookies=False)
+    auth = moodle.login(client, lti_message_hint='{"cmid":2,"launchid":"ltilaunch1_1"}')
+    response = moodle.post_launch(client, moodle.sign(moodle.claims(nonce=auth["nonce"])),
+                                  auth["state"])
+    assert response.status_code == 409
+    again = client.get(f"/lti/relaunch/{auth['state']}", base_url=TOOL_BASE_URL)
+    assert again.status_code == 303
+    assert again.headers["Location"] == "https://moodle.example.edu/mod/lti/launch.php?id=2"
