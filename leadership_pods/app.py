@@ -16,6 +16,7 @@ from .config.logging import configure_logging
 from .config.settings import Settings, load_settings
 from .lti_tool.keys import KeyCipher
 from .lti_tool.launch_token import LaunchTokens
+from .lti_tool.login import LoginStates
 from .web.errors import register_error_handlers
 from .web.scope import EXTENSION
 from .web.security import register_security_headers
@@ -34,6 +35,7 @@ def _init_database(app: Flask, settings: Settings) -> None:
         "http": http,
         "cipher": KeyCipher(settings.key_encryption_key or settings.secret_key),
         "launch_tokens": LaunchTokens(settings.secret_key, settings.launch_token_ttl),
+        "login_states": LoginStates(settings.secret_key, settings.login_state_ttl),
     }
 
 

@@ -3,15 +3,16 @@
 pylti1p3's ``MessageLaunch`` parses the token, finds the registration and runs its
 message validators; this module closes its gaps: ``aud``/``azp`` are checked (pylti1p3
 turns audience verification off), only RS256 is accepted, ``exp`` and ``iat`` are
-required with a leeway, the nonce is single-use across workers (an atomic insert),
-the state is bound to its login (server side) and single-use, ``target_link_uri`` is
-checked, and platform keys come from the shared JWKS cache.
+required with a leeway, the state is a signed token bound to the browser that
+started the login (cookie or platform storage), the nonce it carries must be the
+id_token's and is single-use across workers (an atomic insert), ``target_link_uri``
+is checked, and platform keys come from the shared JWKS cache.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 import jwt
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,8 @@ from ..config.settings import Settings
 from .claims import LaunchContext, build_launch_context, check_required_claims
 from .context import LaunchRecorder
 from .errors import LaunchError
-from .models import LoginState, Platform, UsedNonce
+from .login import LoginState, LoginStates, state_fingerprint
+from .models import Platform, UsedNonce
 from .platform_keys import PlatformKeyService
 from .registry import PlatformRegistry
 from .tool_conf import DatabaseToolConf, ParamsRequest
@@ -40,9 +42,14 @@ log = logging.getLogger(__name__)
 MAX_ID_TOKEN_LENGTH = 64 * 1024
 
 
+#: share of launches that also forget nonces no id_token can still carry
+PRUNE_RATE = 0.01
+NONCE_MEMORY = timedelta(days=1)
+
+
 def state_cookie_name(state: str) -> str:
     """The cookie that binds a login state to the browser that started the login."""
-    return "lp_state_" + hashlib.sha256(state.encode()).hexdigest()[:16]
+    return "lp_state_" + state_fingerprint(state)[:16]
 
 
 class _Launch(MessageLaunch):  # type: ignore[type-arg]
@@ -77,10 +84,12 @@ def _refuse(check: str, message: str, hint: str | None = None, status: int = 400
 
 
 class LaunchService:
-    def __init__(self, session: Session, settings: Settings, keys: PlatformKeyService) -> None:
+    def __init__(self, session: Session, settings: Settings, keys: PlatformKeyService,
+                 states: LoginStates) -> None:
         self.session = session
         self.settings = settings
         self.keys = keys
+        self.states = states
 
     def _parse(self, id_token: str, state: str) -> tuple[_Launch, dict[str, Any], dict[str, Any]]:
         launch = _Launch(
@@ -171,8 +180,8 @@ class LaunchService:
             launch.validate_message()
         except LtiException as exc:
             raise _refuse("claims", f"message validation failed: {exc}") from exc
-        self._check_binding(login, proof)
-        self._consume(login, platform, claims["nonce"])
+        self._check_binding(state, login, proof, platform)
+        self._consume(platform, login.nonce)
         deployment = PlatformRegistry(self.session).deployment_for_launch(
             platform, str(claims["https://purl.imsglobal.org/spec/lti/claim/deployment_id"])
         )
@@ -186,17 +195,9 @@ class LaunchService:
         return recorded
 
     def _login_state(self, state: str, platform: Platform) -> LoginState:
-        if not state:
-            raise _refuse("state", "the launch has no state parameter")
-        login = self.session.get(LoginState, state)
-        if login is None or login.platform_id != platform.id:
-            raise _refuse("state", "the launch's state was not issued by this tool's login for "
-                          "this platform", "Start the launch again from the LMS.")
-        if login.used_at is not None:
-            raise _refuse("state", "the launch's state has already been used (a replayed launch)",
-                          "Start the launch again from the LMS.")
-        if utcnow() - login.created_at > timedelta(seconds=self.settings.login_state_ttl):
-            raise _refuse("state", "the login for this launch has expired",
+        login = self.states.read(state)
+        if login.platform_id != platform.id:
+            raise _refuse("state", "the launch's state was issued for another platform",
                           "Start the launch again from the LMS.")
         return login
 
@@ -242,29 +243,31 @@ class LaunchService:
             raise _refuse("azp", f"the id_token's azp {azp!r} is not this tool's client id",
                           status=403)
 
-    @staticmethod
-    def _check_binding(login: LoginState, proof: BindingProof) -> None:
-        if proof.state_cookie and proof.state_cookie == login.state:
+    def _check_binding(self, state: str, login: LoginState, proof: BindingProof,
+                       platform: Platform) -> None:
+        fingerprint = state_fingerprint(state)
+        if proof.state_cookie and proof.state_cookie == fingerprint:
             return
-        if login.platform_storage:
+        if self.session.get(UsedNonce, (platform.id, login.nonce)) is not None:
+            raise _refuse("nonce", "this launch has already been used (a replayed id_token "
+                          "or state)", "Start the launch again from the LMS.")
+        if login.storage_target is not None:
             if proof.platform_storage_state is None:
                 raise NeedsPlatformStorage()
-            if proof.platform_storage_state == login.state:
+            if proof.platform_storage_state == fingerprint:
                 return
             raise _refuse("state", "the state kept in the LMS's storage for this browser does "
                           "not match the launch", "Start the launch again from the LMS.")
-        raise NeedsNewWindow(login.state)
+        raise NeedsNewWindow(state)
 
-    def _consume(self, login: LoginState, platform: Platform, nonce: str) -> None:
-        result = self.session.execute(
-            update(LoginState).where(LoginState.state == login.state,
-                                     LoginState.used_at.is_(None)).values(used_at=utcnow())
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            raise _refuse("state", "the launch's state has already been used (a replayed launch)")
+    def _consume(self, platform: Platform, nonce: str) -> None:
+        """Record the nonce: its primary key makes a second use fail, on every worker."""
         try:
-            with self.session.begin_nested():
-                self.session.add(UsedNonce(platform_id=platform.id, nonce=nonce))
+            self.session.execute(insert(UsedNonce).values(platform_id=platform.id, nonce=nonce,
+                                                          used_at=utcnow()))
         except IntegrityError as exc:
-            raise _refuse("nonce", "the id_token's nonce has already been used "
-                          "(a replayed id_token)") from exc
+            raise _refuse("nonce", "this launch has already been used (a replayed id_token "
+                          "or state)", "Start the launch again from the LMS.") from exc
+        if random.random() < PRUNE_RATE:
+            self.session.execute(delete(UsedNonce).where(
+                UsedNonce.used_at < utcnow() - NONCE_MEMORY))

@@ -2,27 +2,31 @@
 
 The platform sends ``iss``, ``login_hint``, ``target_link_uri`` (and usually
 ``client_id``, ``lti_message_hint``, ``lti_deployment_id``); the tool answers with an
-authentication request to the platform carrying a fresh ``state`` and ``nonce``. The
-pair is stored server side, so any worker can check the launch that comes back.
+authentication request to the platform carrying a fresh ``state`` and ``nonce``.
+
+The state is self-contained: a signed, timed token holding the nonce, the
+registration and the login's parameters, so any worker can check the launch that
+comes back without a database round trip. It is bound to the browser that started
+the login by a cookie (or LTI platform storage) holding its fingerprint, and made
+single-use at launch by recording its nonce (``UsedNonce``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from sqlalchemy import delete
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from ..config.database import utcnow
 from ..config.settings import Settings
-from .errors import LoginError
-from .models import LoginState, Platform, UsedNonce
+from .errors import LaunchError, LoginError
 from .registry import PlatformRegistry
 
 log = logging.getLogger(__name__)
@@ -30,8 +34,59 @@ log = logging.getLogger(__name__)
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id",
                 "lti_deployment_id", "lti_storage_target")
 MAX_PARAM_LENGTH = 4096
-#: how long an accepted nonce is remembered: longer than any id_token lives
-NONCE_MEMORY = timedelta(days=1)
+#: a login can be restarted in a new window for this long after it began
+RELAUNCH_WINDOW = 24 * 3600
+
+
+@dataclass(frozen=True)
+class LoginState:
+    """What the tool remembers of a login, carried inside the signed ``state``."""
+
+    nonce: str
+    platform_id: int
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def target_link_uri(self) -> str:
+        return self.params.get("target_link_uri", "")
+
+    @property
+    def storage_target(self) -> str | None:
+        """The ``lti_storage_target`` frame, when the platform offered platform storage."""
+        return self.params.get("lti_storage_target")
+
+
+def state_fingerprint(state: str) -> str:
+    """A short digest of a state: the value kept in the cookie or the platform's storage."""
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
+
+
+class LoginStates:
+    """Issues and reads signed login states."""
+
+    def __init__(self, secret_key: str, ttl: int) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="leadership-pods/login-state")
+        self.ttl = ttl
+
+    def issue(self, login: LoginState) -> str:
+        return self._serializer.dumps({"n": login.nonce, "p": login.platform_id,
+                                       "q": dict(login.params)})
+
+    def read(self, state: str, *, max_age: int | None = None) -> LoginState:
+        if not state:
+            raise LaunchError("the launch has no state parameter", check="state")
+        try:
+            data: Any = self._serializer.loads(state, max_age=max_age or self.ttl)
+        except SignatureExpired as exc:
+            raise LaunchError("the login for this launch has expired", check="state",
+                              hint="Start the launch again from the LMS.") from exc
+        except BadSignature as exc:
+            raise LaunchError("the launch's state was not issued by this tool's login",
+                              check="state", hint="Start the launch again from the LMS.") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("q"), dict):
+            raise LaunchError("the launch's state is not one this tool issues", check="state")
+        return LoginState(nonce=str(data["n"]), platform_id=int(data["p"]),
+                          params={str(k): str(v) for k, v in data["q"].items()})
 
 
 @dataclass(frozen=True)
@@ -44,6 +99,10 @@ class LoginRedirect:
     #: the ``lti_storage_target`` frame name when the platform offers platform storage
     storage_target: str | None
     platform_origin: str
+
+    @property
+    def fingerprint(self) -> str:
+        return state_fingerprint(self.state)
 
 
 def clean_login_params(raw: Mapping[str, str]) -> dict[str, str]:
@@ -71,10 +130,16 @@ def _same_site_url(url: str, base_url: str) -> bool:
     return (target.scheme, target.netloc.lower()) == (base.scheme, base.netloc.lower())
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class LoginService:
-    def __init__(self, session: Session, settings: Settings) -> None:
+    def __init__(self, session: Session, settings: Settings, states: LoginStates) -> None:
         self.session = session
         self.settings = settings
+        self.states = states
 
     def begin(self, raw: Mapping[str, str]) -> LoginRedirect:
         params = clean_login_params(raw)
@@ -90,14 +155,8 @@ class LoginService:
                      f"{self.settings.launch_url}, or LEADERSHIP_PODS_BASE_URL to the "
                      "address the LMS uses.",
             )
-        self._prune()
-        state = secrets.token_urlsafe(32)
-        nonce = secrets.token_urlsafe(32)
-        self.session.add(LoginState(
-            state=state, nonce=nonce, platform_id=platform.id, target_link_uri=target,
-            login_params=params, platform_storage=bool(params.get("lti_storage_target")),
-        ))
-        self.session.flush()
+        nonce = secrets.token_urlsafe(24)
+        state = self.states.issue(LoginState(nonce=nonce, platform_id=platform.id, params=params))
         query = {
             "scope": "openid",
             "response_type": "id_token",
@@ -112,31 +171,21 @@ class LoginService:
         if "lti_message_hint" in params:
             query["lti_message_hint"] = params["lti_message_hint"]
         separator = "&" if urlsplit(platform.auth_login_url).query else "?"
-        auth_url = platform.auth_login_url + separator + urlencode(query)
-        origin = urlsplit(platform.auth_login_url)
-        log.info("login for platform %s (%s): state %s…", platform.id, platform.issuer, state[:8])
+        log.info("login for platform %s (%s): state %s", platform.id, platform.issuer,
+                 state_fingerprint(state)[:8])
         return LoginRedirect(
-            auth_url=auth_url, state=state, nonce=nonce,
-            storage_target=params.get("lti_storage_target"),
-            platform_origin=f"{origin.scheme}://{origin.netloc}",
+            auth_url=platform.auth_login_url + separator + urlencode(query),
+            state=state, nonce=nonce, storage_target=params.get("lti_storage_target"),
+            platform_origin=_origin(platform.auth_login_url),
         )
-
-    def _prune(self) -> None:
-        """Forget logins long past their lifetime, and nonces no id_token can still carry."""
-        now = utcnow()
-        state_cutoff = now - timedelta(seconds=max(3600, self.settings.login_state_ttl * 6))
-        self.session.execute(delete(LoginState).where(LoginState.created_at < state_cutoff))
-        self.session.execute(delete(UsedNonce).where(UsedNonce.used_at < now - NONCE_MEMORY))
 
     def platform_storage(self, state: str) -> tuple[str, str]:
         """The platform-storage frame and the origin to post to, for a login that offered it."""
-        row = self.session.get(LoginState, state)
-        platform = self.session.get(Platform, row.platform_id) if row else None
-        if row is None or platform is None or not row.platform_storage:
-            raise LoginError("that launch is unknown or has expired", check="state",
-                             hint="Open the activity again from the LMS.")
-        origin = urlsplit(platform.auth_login_url)
-        return str(row.login_params["lti_storage_target"]), f"{origin.scheme}://{origin.netloc}"
+        login = self.states.read(state)
+        platform = PlatformRegistry(self.session).get(login.platform_id)
+        if login.storage_target is None:
+            raise LoginError("that login did not offer platform storage", check="state")
+        return login.storage_target, _origin(platform.auth_login_url)
 
     def relaunch_url(self, state: str, login_url: str) -> str:
         """Where a new top-level window restarts an earlier login.
@@ -144,11 +193,8 @@ class LoginService:
         Moodle's ``lti_message_hint`` works once, so a Moodle activity is restarted from
         Moodle's own launch page; other platforms get the login replayed.
         """
-        row = self.session.get(LoginState, state)
-        if row is None:
-            raise LoginError("that launch is unknown or has expired", check="state",
-                             hint="Open the activity again from the LMS.", status=404)
-        params = {k: str(v) for k, v in row.login_params.items() if k != "lti_storage_target"}
+        login = self.states.read(state, max_age=RELAUNCH_WINDOW)
+        params = {k: v for k, v in login.params.items() if k != "lti_storage_target"}
         cmid = moodle_activity(params.get("lti_message_hint"))
         if cmid is not None:
             return f"{params['iss'].rstrip('/')}/mod/lti/launch.php?{urlencode({'id': cmid})}"

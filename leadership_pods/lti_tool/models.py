@@ -85,27 +85,11 @@ class PlatformKeySet(Base):
     fetch_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class LoginState(Base):
-    """An OIDC login initiation waiting for its launch: ``state`` and its ``nonce``.
-
-    Consumed (``used_at`` set) atomically by the first launch that presents it.
-    """
-
-    __tablename__ = "lti_login_state"
-
-    state: Mapped[str] = mapped_column(String(100), primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(100), unique=True)
-    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
-    target_link_uri: Mapped[str] = mapped_column(String(1000))
-    #: the login request's parameters, kept for a relaunch in a new window
-    login_params: Mapped[dict[str, Any]] = mapped_column(JSON)
-    platform_storage: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-
-
 class UsedNonce(Base):
-    """id_token nonces already accepted; the primary key makes a replay fail atomically."""
+    """Nonces of accepted launches; the primary key makes a replay fail atomically.
+
+    A nonce is issued by our own login inside the signed state, so recording it also
+    makes that state single-use."""
 
     __tablename__ = "lti_used_nonce"
 

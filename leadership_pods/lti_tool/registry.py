@@ -104,6 +104,13 @@ class PlatformRegistry:
         self.session.flush()
         return deployment
 
+    def get(self, platform_id: int) -> Platform:
+        platform = self.session.get(Platform, platform_id)
+        if platform is None:
+            raise LoginError("the registration of this launch no longer exists",
+                             check="registration", status=404)
+        return platform
+
     def list(self) -> list[Platform]:
         return list(self.session.scalars(
             select(Platform).options(selectinload(Platform.deployments)).order_by(Platform.id)

@@ -15,6 +15,7 @@ from ..web.scope import (
     db_session,
     key_cipher,
     launch_tokens,
+    login_states,
     platform_keys,
     settings,
 )
@@ -28,7 +29,7 @@ from .launch import (
     NeedsPlatformStorage,
     state_cookie_name,
 )
-from .login import LoginService
+from .login import LoginService, state_fingerprint
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
@@ -58,11 +59,14 @@ def _request_params() -> dict[str, str]:
 
 
 def _set_state_cookie(response: Response | WerkzeugResponse, state: str) -> None:
+    """Bind the login to this browser: a partitioned, cross-site cookie with the state's
+    fingerprint (a partitioned cookie survives third-party cookie blocking in Chromium
+    and Firefox; where it does not, platform storage or a new window takes over)."""
     cfg = settings()
     local = request.host.split(":")[0] in ("localhost", "127.0.0.1")
     secure = cfg.is_https or request.is_secure or local
     response.set_cookie(
-        state_cookie_name(state), state, max_age=cfg.login_state_ttl, path="/lti/",
+        state_cookie_name(state), state_fingerprint(state), max_age=cfg.login_state_ttl, path="/lti/",
         httponly=True, secure=secure, samesite="None" if secure else "Lax",
         partitioned=secure,
     )
@@ -71,7 +75,7 @@ def _set_state_cookie(response: Response | WerkzeugResponse, state: str) -> None
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Response | WerkzeugResponse | str:
     g.launch_log_id = uuid.uuid4().hex[:12]
-    outcome = LoginService(db_session(), settings()).begin(_request_params())
+    outcome = LoginService(db_session(), settings(), login_states()).begin(_request_params())
     response: WerkzeugResponse
     if outcome.storage_target:
         response = Response(render_template(
@@ -92,14 +96,16 @@ def launch() -> Response | WerkzeugResponse | str:
         state_cookie=request.cookies.get(state_cookie_name(state)) if state else None,
         platform_storage_state=form.get("lti_storage_state"),
     )
-    service = LaunchService(db_session(), settings(), platform_keys())
+    service = LaunchService(db_session(), settings(), platform_keys(), login_states())
     try:
         context = service.validate(form, proof)
     except NeedsPlatformStorage:
-        target, origin = LoginService(db_session(), settings()).platform_storage(state)
+        target, origin = LoginService(db_session(), settings(),
+                                      login_states()).platform_storage(state)
         return render_template(
             "lti_tool/platform_storage_launch.html", id_token=form.get("id_token", ""),
-            state=state, storage_target=target, platform_origin=origin,
+            state=state, fingerprint=state_fingerprint(state), storage_target=target,
+            platform_origin=origin,
         )
     except NeedsNewWindow as needs:
         return Response(render_template(
@@ -124,11 +130,11 @@ def landing_url(context: LaunchContext, token: str) -> str:
     return url_for("pods.course_home", lt=token)
 
 
-@blueprint.get("/relaunch/<state>")
-def relaunch(state: str) -> WerkzeugResponse:
+@blueprint.get("/relaunch")
+def relaunch() -> WerkzeugResponse:
     """Restart a login in a top-level window, where the tool's cookies are first-party."""
-    return redirect(LoginService(db_session(), settings()).relaunch_url(
-        state, url_for("lti.login")), code=303)
+    return redirect(LoginService(db_session(), settings(), login_states()).relaunch_url(
+        request.args.get("state", ""), url_for("lti.login")), code=303)
 
 
 @blueprint.get("/jwks")

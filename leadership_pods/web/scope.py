@@ -16,6 +16,7 @@ from ..lti_tool.context import load_launch
 from ..lti_tool.errors import AccessDenied
 from ..lti_tool.keys import KeyCipher
 from ..lti_tool.launch_token import LaunchTokens
+from ..lti_tool.login import LoginStates
 from ..lti_tool.platform_keys import PlatformKeyService
 
 EXTENSION = "leadership_pods"
@@ -46,6 +47,10 @@ def key_cipher() -> KeyCipher:
 
 def launch_tokens() -> LaunchTokens:
     return current_app.extensions[EXTENSION]["launch_tokens"]  # type: ignore[no-any-return]
+
+
+def login_states() -> LoginStates:
+    return current_app.extensions[EXTENSION]["login_states"]  # type: ignore[no-any-return]
 
 
 def platform_keys() -> PlatformKeyService:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from leadership_pods.lti_tool.login import state_fingerprint
 from tests.browser.lms import ACTIVITY_TITLE, STORAGE_FRAME, TOOL_FRAME, TestLMS, ToolServer
 
 pytestmark = pytest.mark.browser
@@ -94,8 +95,8 @@ def test_framed_launch_with_platform_storage_and_cookies_blocked(
     state = lms.auth_requests[0].params["state"]
     messages = page.frame(name=STORAGE_FRAME).evaluate("window.__messages")
     assert [(m["subject"], m["key"], m["origin"], m["answered"]) for m in messages] == [
-        ("lti.put_data", "lp_state_" + state, tool.base_url, True),
-        ("lti.get_data", "lp_state_" + state, tool.base_url, True),
+        ("lti.put_data", "lp_state_" + state_fingerprint(state), tool.base_url, True),
+        ("lti.get_data", "lp_state_" + state_fingerprint(state), tool.base_url, True),
     ]
 
     frame.get_by_role("link", name=RUBRIC_LINK).click()

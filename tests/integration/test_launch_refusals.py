@@ -119,7 +119,7 @@ CASES: dict[str, tuple[Case, int, str, str]] = {
     "untrusted extra audience": (launch_with(set_claim("aud", ["10000000000042", "evil-client"])),
                                  403, "aud", "untrusted extra audiences"),
     "wrong azp": (launch_with(set_claim("azp", "evil-client")), 403, "azp", "azp"),
-    "replayed launch": (replayed, 400, "state", "already been used"),
+    "replayed launch": (replayed, 400, "nonce", "already been used"),
     "replayed id_token, new state": (replayed_with_fresh_state, 400, "nonce",
                                      "not the one issued at login"),
     "missing state": (launch_with(state=lambda auth: ""), 400, "state", "no state"),
@@ -204,19 +204,31 @@ def test_refusals_are_json_for_json_clients(client, platform):
     assert response.get_json()["check"] == "id-token"
 
 
-def test_expired_login_state(app, client, platform):
-    from datetime import timedelta
-
-    from leadership_pods.lti_tool.models import LoginState
-
+def test_expired_login_state(app, client, platform, monkeypatch):
     auth = platform.login(client)
-    with app.extensions["leadership_pods"]["db"].transaction() as s:
-        row = s.get(LoginState, auth["state"])
-        row.created_at = row.created_at - timedelta(hours=1)
     token = platform.sign(platform.claims(nonce=auth["nonce"]))
+    later = time.time() + 3600
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
     response = platform.post_launch(client, token, auth["state"])
     assert response.status_code == 400
-    assert "expired" in response.get_data(as_text=True)
+    assert "login for this launch has expired" in response.get_data(as_text=True)
+
+
+def test_state_of_another_platform_is_refused(app, client, platform, moodle):
+    auth = moodle.login(client)
+    mine = platform.login(client)
+    token = platform.sign(platform.claims(nonce=mine["nonce"]))
+    response = platform.post_launch(client, token, auth["state"])
+    assert response.status_code == 400
+    assert "issued for another platform" in response.get_data(as_text=True)
+
+
+def test_tampered_state_is_refused(client, platform):
+    auth = platform.login(client)
+    token = platform.sign(platform.claims(nonce=auth["nonce"]))
+    response = platform.post_launch(client, token, auth["state"][:-2] + "xx")
+    assert response.status_code == 400
+    assert "not issued by this tool" in html.unescape(response.get_data(as_text=True))
 
 
 def test_pyjwt_rejects_what_we_sign_with_other_algorithms(platform):

@@ -9,6 +9,7 @@ start from the shapes real Canvas and Moodle send (../shared/fixtures).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import time
 import uuid
@@ -59,15 +60,23 @@ class PlatformKey:
         self.pem = _pooled_private_pem()
         self.kid = kid or f"{time.strftime('%Y-%m-%dT%H:%M:%SZ')}_{uuid.uuid4().hex[:4]}"
 
-    def public_jwk(self) -> dict[str, Any]:
+    @functools.cached_property
+    def private_key(self) -> Any:
+        """The parsed key (parsing a PEM is slow: do it once per key)."""
+        return serialization.load_pem_private_key(self.pem, password=None)
+
+    @functools.cached_property
+    def _public_jwk(self) -> dict[str, Any]:
         jwk = dict(JWK.from_pem(self.pem).export_public(as_dict=True))
         jwk.update({"kid": self.kid, "alg": "RS256", "use": "sig"})
         return jwk
 
+    def public_jwk(self) -> dict[str, Any]:
+        return dict(self._public_jwk)
+
     def public_pem(self) -> bytes:
-        key = serialization.load_pem_private_key(self.pem, password=None)
-        return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 class TestPlatform:
@@ -168,7 +177,8 @@ class TestPlatform:
              headers: Mapping[str, Any] | None = None, algorithm: str = "RS256") -> str:
         key = key or self.key
         header = {"kid": key.kid, **(headers or {})}
-        return jwt.encode(dict(claims), key.pem, algorithm=algorithm, headers=header)
+        signing_key = key.private_key if algorithm.startswith("RS") else key.pem
+        return jwt.encode(dict(claims), signing_key, algorithm=algorithm, headers=header)
 
     # -- driving the tool like a browser -----------------------------------------------
     def login_params(self, **extra: str) -> dict[str, str]:

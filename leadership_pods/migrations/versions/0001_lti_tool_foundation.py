@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:37:02.143368
+Create Date: 2026-11-22
 """
 
 from __future__ import annotations
@@ -94,22 +94,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_deployment')),
     sa.UniqueConstraint('platform_id', 'deployment_id', name='uq_lti_deployment_platform_dep')
     )
-    op.create_table('lti_login_state',
-    sa.Column('state', sa.String(length=100), nullable=False),
-    sa.Column('nonce', sa.String(length=100), nullable=False),
-    sa.Column('platform_id', sa.Integer(), nullable=False),
-    sa.Column('target_link_uri', sa.String(length=1000), nullable=False),
-    sa.Column('login_params', sa.JSON(), nullable=False),
-    sa.Column('platform_storage', sa.Boolean(), nullable=False),
-    sa.Column('created_at', leadership_pods.config.database.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', leadership_pods.config.database.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['platform_id'], ['lti_platform.id'], name=op.f('fk_lti_login_state_platform_id_lti_platform'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('state', name=op.f('pk_lti_login_state')),
-    sa.UniqueConstraint('nonce', name=op.f('uq_lti_login_state_nonce'))
-    )
-    with op.batch_alter_table('lti_login_state', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lti_login_state_created_at'), ['created_at'], unique=False)
-
     op.create_table('lti_service_token',
     sa.Column('platform_id', sa.Integer(), nullable=False),
     sa.Column('scopes', sa.String(length=2000), nullable=False),
@@ -177,10 +161,6 @@ def downgrade() -> None:
 
     op.drop_table('lti_used_nonce')
     op.drop_table('lti_service_token')
-    with op.batch_alter_table('lti_login_state', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lti_login_state_created_at'))
-
-    op.drop_table('lti_login_state')
     op.drop_table('lti_deployment')
     op.drop_table('lms_user')
     op.drop_table('lms_context')
