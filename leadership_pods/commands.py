@@ -84,6 +84,7 @@ def run_command(host: str, port: int) -> None:
 
 def register_commands(app: Flask) -> None:
     from .lti_tool.cli import keys_group, platforms_group
+    from .pods.cli import pods_group
 
-    for command in (run_command, db_group, platforms_group, keys_group):
+    for command in (run_command, db_group, platforms_group, keys_group, pods_group):
         app.cli.add_command(command)

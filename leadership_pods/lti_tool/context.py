@@ -2,79 +2,86 @@
 
 Later requests inside the tool resume the stored context by its launch id (carried by
 the page in a signed launch token), so they never depend on third-party cookies.
+Upserts are single ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` statements (SQLite
+and PostgreSQL both have them), so concurrent first launches of a user cannot collide.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, func, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..config.database import Base
+from ..config.database import utcnow
 from .claims import LaunchContext
 from .errors import LaunchSessionError
 from .models import LaunchRecord, LmsContext, LmsUser, Membership
 
-M = TypeVar("M", bound=Base)
+
+_statements: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...],
+                      values: tuple[str, ...]) -> Any:
+    """Built once per table and dialect, so SQLAlchemy's compiled-statement cache hits."""
+    cache_key = (dialect, table.name, keys, values)
+    statement = _statements.get(cache_key)
+    if statement is None:
+        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        base = dialect_insert(table)
+        changes: dict[str, Any] = {
+            name: func.coalesce(base.excluded[name], table.c[name]) for name in values}
+        changes["updated_at"] = base.excluded.updated_at
+        statement = base.on_conflict_do_update(index_elements=list(keys), set_=changes
+                                               ).returning(table.c.id)
+        _statements[cache_key] = statement
+    return statement
+
+
+def upsert(session: Session, table: Table, keys: dict[str, Any], values: dict[str, Any]) -> int:
+    """Insert a row or update it by its unique keys; returns its id. ``None`` values in
+    ``values`` do not overwrite what is stored."""
+    statement = _upsert_statement(session.get_bind().dialect.name, table, tuple(keys),
+                                  tuple(values))
+    params = {**keys, **values, "updated_at": utcnow()}
+    return int(session.execute(statement, params).scalar_one())
 
 
 class LaunchRecorder:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _upsert(self, model: type[M], keys: dict[str, Any], values: dict[str, Any]) -> M:
-        """Find by keys and update, or insert; a concurrent insert is retried as an update."""
-        query = select(model).filter_by(**keys)
-        row = self.session.scalar(query)
-        if row is None:
-            try:
-                with self.session.begin_nested():
-                    row = model(**keys, **values)
-                    self.session.add(row)
-                return row
-            except IntegrityError:
-                row = self.session.scalar(query)
-                if row is None:
-                    raise
-        for name, value in values.items():
-            if value is not None and getattr(row, name) != value:
-                setattr(row, name, value)
-        return row
-
     def record(self, context: LaunchContext) -> LaunchContext:
-        user = self._upsert(
-            LmsUser, {"platform_id": context.platform_id, "sub": context.user.sub},
-            {"name": context.user.name, "given_name": context.user.given_name,
-             "family_name": context.user.family_name, "email": context.user.email,
-             "person_sourcedid": context.user.person_sourcedid},
+        user = context.user
+        user_pk = upsert(
+            self.session, LmsUser.__table__,  # type: ignore[arg-type]
+            {"platform_id": context.platform_id, "sub": user.sub},
+            {"name": user.name, "given_name": user.given_name, "family_name": user.family_name,
+             "email": user.email, "person_sourcedid": user.person_sourcedid},
         )
         course_pk = None
         if context.course is not None:
-            course = self._upsert(
-                LmsContext,
+            course_pk = upsert(
+                self.session, LmsContext.__table__,  # type: ignore[arg-type]
                 {"platform_id": context.platform_id, "context_id": context.course.context_id},
                 {"label": context.course.label, "title": context.course.title,
                  "nrps_url": context.nrps_url},
             )
-            self.session.flush()
-            course_pk = course.id
-            self._upsert(
-                Membership, {"user_id": user.id, "context_id": course.id},
+            upsert(
+                self.session, Membership.__table__,  # type: ignore[arg-type]
+                {"user_id": user_pk, "context_id": course_pk},
                 {"role": context.role, **{k: context.program.get(k)
                                           for k in ("cohort", "specialty", "pgy", "stage")}},
             )
-        self.session.flush()
-        recorded = dataclasses.replace(context, user_pk=user.id, course_pk=course_pk)
-        self.session.add(LaunchRecord(
-            id=context.launch_id, platform_id=context.platform_id,
-            deployment_pk=context.deployment_pk, user_id=user.id, context_pk=course_pk,
-            message_type=context.message_type, role=context.role,
-            context_data=recorded.to_data(),
-        ))
-        self.session.flush()
+        recorded = LaunchContext(**{**vars(context), "user_pk": user_pk, "course_pk": course_pk})
+        self.session.execute(insert(LaunchRecord), {
+            "id": context.launch_id, "platform_id": context.platform_id,
+            "deployment_pk": context.deployment_pk, "user_id": user_pk, "context_pk": course_pk,
+            "message_type": context.message_type, "role": context.role,
+            "context_data": recorded.to_data(), "created_at": utcnow(),
+        })
         return recorded
 
 

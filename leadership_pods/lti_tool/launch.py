@@ -34,7 +34,7 @@ from .errors import LaunchError
 from .login import LoginState, LoginStates, state_fingerprint
 from .models import Platform, UsedNonce
 from .platform_keys import PlatformKeyService
-from .registry import PlatformRegistry
+from .registry import PlatformInfo, PlatformRegistry
 from .tool_conf import DatabaseToolConf, ParamsRequest
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ class LaunchService:
             raise _refuse("id-token-format", "the id_token header or body is not a JSON object")
         return launch, header, body
 
-    def _platform(self, body: Mapping[str, Any]) -> Platform:
+    def _platform(self, body: Mapping[str, Any]) -> PlatformInfo:
         issuer = body.get("iss")
         if not isinstance(issuer, str) or not issuer:
             raise _refuse("iss", "the id_token has no iss (issuer)")
@@ -117,9 +117,8 @@ class LaunchService:
         audiences = [a for a in audiences if isinstance(a, str)]
         if not audiences:
             raise _refuse("aud", "the id_token has no aud (audience)")
-        platforms = list(self.session.scalars(
-            select(Platform).where(Platform.issuer == issuer, Platform.client_id.in_(audiences))
-        ))
+        registry = PlatformRegistry(self.session)
+        platforms = [p for a in dict.fromkeys(audiences) if (p := registry.info(issuer, a))]
         if not platforms:
             known = self.session.scalar(select(Platform.id).where(Platform.issuer == issuer))
             if known is None:
@@ -159,11 +158,7 @@ class LaunchService:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise _refuse("kid", "the id_token header has no kid (key id)")
-        platform = self._platform(body)
-        try:  # pylti1p3's own registration lookup, now over the database
-            launch.validate_registration()
-        except LtiException as exc:
-            raise _refuse("registration", f"registration check failed: {exc}", status=403) from exc
+        platform = self._platform(body)  # stricter than pylti1p3's lookup: iss and aud
 
         login = self._login_state(state, platform)
         claims = self._verify_signature(id_token, platform, kid)
@@ -182,26 +177,26 @@ class LaunchService:
             raise _refuse("claims", f"message validation failed: {exc}") from exc
         self._check_binding(state, login, proof, platform)
         self._consume(platform, login.nonce)
-        deployment = PlatformRegistry(self.session).deployment_for_launch(
+        deployment_pk = PlatformRegistry(self.session).deployment_for_launch(
             platform, str(claims["https://purl.imsglobal.org/spec/lti/claim/deployment_id"])
         )
         context = build_launch_context(
             claims, launch_id=str(uuid.uuid4()), platform_id=platform.id,
-            client_id=platform.client_id, deployment_pk=deployment.id,
+            client_id=platform.client_id, deployment_pk=deployment_pk,
         )
         recorded = LaunchRecorder(self.session).record(context)
         log.info("launch %s accepted: %s %s as %s on platform %s", recorded.launch_id,
                  message_type, recorded.user.sub, recorded.role, platform.id)
         return recorded
 
-    def _login_state(self, state: str, platform: Platform) -> LoginState:
+    def _login_state(self, state: str, platform: PlatformInfo) -> LoginState:
         login = self.states.read(state)
         if login.platform_id != platform.id:
             raise _refuse("state", "the launch's state was issued for another platform",
                           "Start the launch again from the LMS.")
         return login
 
-    def _verify_signature(self, id_token: str, platform: Platform, kid: str) -> dict[str, Any]:
+    def _verify_signature(self, id_token: str, platform: PlatformInfo, kid: str) -> dict[str, Any]:
         key = self.keys.key_for(platform.key_set_url, kid)
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -232,7 +227,7 @@ class LaunchService:
         return claims
 
     @staticmethod
-    def _check_audience(claims: Mapping[str, Any], platform: Platform) -> None:
+    def _check_audience(claims: Mapping[str, Any], platform: PlatformInfo) -> None:
         aud = claims.get("aud")
         azp = claims.get("azp")
         if isinstance(aud, list) and len(aud) > 1:
@@ -244,7 +239,7 @@ class LaunchService:
                           status=403)
 
     def _check_binding(self, state: str, login: LoginState, proof: BindingProof,
-                       platform: Platform) -> None:
+                       platform: PlatformInfo) -> None:
         fingerprint = state_fingerprint(state)
         if proof.state_cookie and proof.state_cookie == fingerprint:
             return
@@ -260,7 +255,7 @@ class LaunchService:
                           "not match the launch", "Start the launch again from the LMS.")
         raise NeedsNewWindow(state)
 
-    def _consume(self, platform: Platform, nonce: str) -> None:
+    def _consume(self, platform: PlatformInfo, nonce: str) -> None:
         """Record the nonce: its primary key makes a second use fail, on every worker."""
         try:
             self.session.execute(insert(UsedNonce).values(platform_id=platform.id, nonce=nonce,

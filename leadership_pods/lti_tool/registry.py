@@ -1,12 +1,18 @@
 """The platform registry: LMS registrations and their deployments, in the database.
 
-A registration takes effect at once (every lookup reads the database), so adding a
-platform needs no restart.
+A new registration takes effect at once: lookups that miss go to the database. The
+launch path keeps what it found in a small per-process snapshot for
+``SNAPSHOT_SECONDS``, so a change to an existing registration (disabled, new URLs)
+reaches every worker within that time; the process that made it sees it at once.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+import weakref
+from typing import Any
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -24,6 +30,70 @@ from .models import (
 log = logging.getLogger(__name__)
 
 POLICIES = (DEPLOYMENT_POLICY_STRICT, DEPLOYMENT_POLICY_ACCEPT_NEW)
+SNAPSHOT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    """A registration as the launch path needs it: plain data, safe to keep between requests."""
+
+    id: int
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    key_set_url: str
+    deployment_policy: str
+    active: bool
+
+    @classmethod
+    def of(cls, platform: Platform) -> PlatformInfo:
+        return cls(id=platform.id, issuer=platform.issuer, client_id=platform.client_id,
+                   auth_login_url=platform.auth_login_url, key_set_url=platform.key_set_url,
+                   deployment_policy=platform.deployment_policy, active=platform.active)
+
+
+class _Snapshots:
+    """Positive lookups only, per process, for a few seconds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._platforms: dict[tuple[str, str], tuple[float, PlatformInfo]] = {}
+        self._deployments: dict[tuple[int, str], tuple[float, int]] = {}
+
+    def platform(self, issuer: str, client_id: str) -> PlatformInfo | None:
+        hit = self._platforms.get((issuer, client_id))
+        return hit[1] if hit and hit[0] > time.monotonic() else None
+
+    def deployment(self, platform_id: int, deployment_id: str) -> int | None:
+        hit = self._deployments.get((platform_id, deployment_id))
+        return hit[1] if hit and hit[0] > time.monotonic() else None
+
+    def keep_platform(self, info: PlatformInfo) -> None:
+        with self._lock:
+            self._platforms[(info.issuer, info.client_id)] = (
+                time.monotonic() + SNAPSHOT_SECONDS, info)
+
+    def keep_deployment(self, platform_id: int, deployment_id: str, pk: int) -> None:
+        with self._lock:
+            self._deployments[(platform_id, deployment_id)] = (
+                time.monotonic() + SNAPSHOT_SECONDS, pk)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._platforms.clear()
+            self._deployments.clear()
+
+
+_by_engine: weakref.WeakKeyDictionary[Any, _Snapshots] = weakref.WeakKeyDictionary()
+
+
+def snapshots_for(session: Session) -> _Snapshots:
+    """The snapshots of the database this session talks to (one set per engine)."""
+    engine = session.get_bind()
+    found = _by_engine.get(engine)
+    if found is None:
+        found = _by_engine.setdefault(engine, _Snapshots())
+    return found
 
 
 @dataclass(frozen=True)
@@ -88,6 +158,7 @@ class PlatformRegistry:
         )
         self.session.add(platform)
         self.session.flush()
+        snapshots_for(self.session).clear()
         for deployment_id in dict.fromkeys(spec.deployment_ids):
             self.add_deployment(platform, deployment_id)
         log.info("registered platform %s (%s, client %s)", platform.name, spec.issuer,
@@ -102,6 +173,7 @@ class PlatformRegistry:
                                 auto_recorded=auto_recorded)
         self.session.add(deployment)
         self.session.flush()
+        snapshots_for(self.session).clear()
         return deployment
 
     def get(self, platform_id: int) -> Platform:
@@ -116,16 +188,28 @@ class PlatformRegistry:
             select(Platform).options(selectinload(Platform.deployments)).order_by(Platform.id)
         ))
 
+    def info(self, issuer: str, client_id: str) -> PlatformInfo | None:
+        """The registration for a launch, from the snapshot or the database."""
+        cached = snapshots_for(self.session).platform(issuer, client_id)
+        if cached is not None:
+            return cached
+        platform = self.find(issuer, client_id)
+        if platform is None:
+            return None
+        info = PlatformInfo.of(platform)
+        snapshots_for(self.session).keep_platform(info)
+        return info
+
     def find(self, issuer: str, client_id: str) -> Platform | None:
         return self.session.scalar(
             select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id)
         )
 
-    def for_login(self, issuer: str, client_id: str | None) -> Platform:
+    def for_login(self, issuer: str, client_id: str | None) -> PlatformInfo:
         """The registration a login initiation names; unique by issuer when no client_id."""
         if client_id:
-            platform = self.find(issuer, client_id)
-            if platform is None:
+            info = self.info(issuer, client_id)
+            if info is None:
                 raise LoginError(
                     f"no registration for issuer {issuer} with client id {client_id}",
                     check="registration",
@@ -148,27 +232,34 @@ class PlatformRegistry:
                     check="registration",
                     hint="Configure the LMS to send client_id in the login initiation.",
                 )
-            platform = candidates[0]
-        if not platform.active:
+            info = PlatformInfo.of(candidates[0])
+        if not info.active:
             raise LoginError(f"the registration for {issuer} is disabled", check="registration",
                              status=403)
-        return platform
+        return info
 
-    def deployment_for_launch(self, platform: Platform, deployment_id: str) -> Deployment:
-        """The deployment of a launch: known, or recorded under the accept-new policy."""
-        deployment = self.session.scalar(
-            select(Deployment).where(Deployment.platform_id == platform.id,
-                                     Deployment.deployment_id == deployment_id)
+    def deployment_for_launch(self, platform: PlatformInfo, deployment_id: str) -> int:
+        """The deployment of a launch (its primary key): known, or recorded under the
+        accept-new policy."""
+        cached = snapshots_for(self.session).deployment(platform.id, deployment_id)
+        if cached is not None:
+            return cached
+        pk = self.session.scalar(
+            select(Deployment.id).where(Deployment.platform_id == platform.id,
+                                        Deployment.deployment_id == deployment_id)
         )
-        if deployment is not None:
-            return deployment
-        if platform.deployment_policy == DEPLOYMENT_POLICY_ACCEPT_NEW:
+        if pk is None:
+            if platform.deployment_policy != DEPLOYMENT_POLICY_ACCEPT_NEW:
+                raise LaunchError(
+                    f"deployment {deployment_id!r} is not registered for this platform",
+                    check="deployment",
+                    hint="Add the deployment id with `leadership-pods platforms add "
+                         "--deployment-id` or switch the registration to the accept-new "
+                         "deployment policy.",
+                    status=403,
+                )
             log.info("recording new deployment %s for platform %s", deployment_id, platform.id)
-            return self.add_deployment(platform, deployment_id, auto_recorded=True)
-        raise LaunchError(
-            f"deployment {deployment_id!r} is not registered for this platform",
-            check="deployment",
-            hint="Add the deployment id with `leadership-pods platforms add --deployment-id` "
-                 "or switch the registration to the accept-new deployment policy.",
-            status=403,
-        )
+            row = self.get(platform.id)
+            pk = self.add_deployment(row, deployment_id, auto_recorded=True).id
+        snapshots_for(self.session).keep_deployment(platform.id, deployment_id, pk)
+        return pk

@@ -202,13 +202,26 @@ def package_folders(extra: Path | None) -> list[Path]:
     return folders
 
 
+def _stamp(folder: Path) -> float:
+    """The newest change to any file or folder of a package (a removal changes its folder)."""
+    stamps = [folder.stat().st_mtime]
+    for path in folder.rglob("*"):
+        try:
+            stamps.append(path.stat().st_mtime)
+        except OSError:  # a broken link: the validator reports it
+            continue
+    return max(stamps)
+
+
 @lru_cache(maxsize=8)
-def _load(extra: Path | None, stamp: tuple[float, ...]) -> Catalogue:
+def _load(extra: Path | None, stamp: tuple[tuple[str, float], ...]) -> Catalogue:
+    from .validation import load_package  # validation builds on this module
+
     pods: dict[str, PodMetadata] = {}
     refused: list[tuple[Path, tuple[str, ...]]] = []
     for folder in package_folders(extra):
         try:
-            pod = read_metadata(folder)
+            pod = load_package(folder).metadata
         except PodPackageError as exc:
             refused.append((folder, tuple(exc.problems)))
             for problem in exc.problems:
@@ -226,6 +239,10 @@ def _load(extra: Path | None, stamp: tuple[float, ...]) -> Catalogue:
 
 
 def load_catalogue(extra: Path | None = None) -> Catalogue:
-    """Every pod package, built-in and the institution's; reloaded when a pod.yaml changes."""
-    stamp = tuple((f / "pod.yaml").stat().st_mtime for f in package_folders(extra))
+    """Every valid pod package, built-in and the institution's; reloaded when a file changes.
+
+    Packages are checked in full (``validation.load_package``); one with problems is logged
+    and listed in ``refused``.
+    """
+    stamp = tuple((str(f), _stamp(f)) for f in package_folders(extra))
     return _load(extra, stamp)

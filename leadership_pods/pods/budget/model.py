@@ -1,0 +1,275 @@
+"""The service-line model: ``evaluate(scenario, plan) -> Result``. Pure and deterministic.
+
+Every cell is a sum, a product, ``MIN``/``MAX``, ``IF`` or ``ROUND`` of scenario constants and
+lever values ``v(lever)`` (0 when the plan does not set it), so the Excel export can write
+each one as a live formula. Rounding follows :mod:`.money`.
+
+Staffing, per staffing line ``l`` and pool ``p`` (``c`` = ``v(fte.agency_conversion)``)::
+
+    positions_l = fte_l + v(fte.l) [+ 1.1*c on the employed line] [- c on the agency line]
+    paid_l      = fte_l + v(fte.l) [+ 1.1*c*70% on the employed line] [- c*70% on agency]
+    cost_l      = ROUND(paid_l * loaded_cost_l, 2)
+    fte_p       = SUM(positions_l in p);  deficit_p = MAX(0, base_p - fte_p);
+    surplus_p   = MAX(0, fte_p - base_p)
+
+A plan with any ``fte_p < minimum_p`` is **refused**: ``evaluate`` raises
+:class:`~.errors.UnsafePlan` listing every breach and returns nothing. (Refusing by raising
+means an unsafe plan can never be scored, stored as applied or negotiated; the grid catches
+it, shows ``refusals`` and keeps the previous plan. :func:`safety_refusals` gives the list
+without raising.)
+
+Volume, per revenue line ``r``::
+
+    demand_r   = volume_r + ROUND(volume_r * v(volume.r) / 100, 0)
+                 + SUM_i ROUND(run_rate_i,r * v(init.i) / 100, 0)
+                 + SUM_h (added_h,r * MAX(v(h), 0) - closed_h,r * MAX(-v(h), 0))
+                 + SUM_p (ROUND(above_p,r * surplus_p, 0) - ROUND(below_p,r * deficit_p, 0))
+    capacity_r = capacity_r + SUM_h capacity_h,r * v(h) + SUM_i IF(v(init.i) > 0, added_i,r, 0)
+    planned_r  = MAX(0, MIN(capacity_r, demand_r))
+    revenue_r  = ROUND(planned_r * ROUND(rate_r * (1 - share * cut), 2), 2)
+    supplies_r = ROUND(planned_r * IF(planned_r >= min_volume_t, price_t, price_0), 2)
+
+Other cost lines: service hours ``ROUND(v(h) * cost_per_session, 2)``; an initiative
+``IF(v > 0, recurring + one_time, 0)``; a capital item ``IF(v = 1, added_maintenance,
+annual_expense)``; recruiting ``ROUND(c * recruiting_cost, 2)``; fixed lines as given.
+
+Quality, per indicator ``q`` (then ``ROUND(x, 2)``)::
+
+    q = baseline_q + SUM_p (deficit_p * below_p,q + surplus_p * above_p,q)
+        + SUM_h (MAX(v(h), 0) * added_h,q + MAX(-v(h), 0) * closed_h,q)
+        + SUM_i v(init.i) / 100 * run_rate_i,q + SUM_k IF(v(k) = 1, deferred_k,q, 0)
+        + SUM_r (planned_r - volume_r) / 1000 * per_1000_r,q
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+from .errors import Refusal, UnsafePlan
+from .money import HUNDRED, ZERO, cents, money, number, round_to, whole
+from .plan import Plan, validate_plan
+from .results import (
+    CostLineResult,
+    IndicatorResult,
+    PoolResult,
+    Result,
+    RevenueLineResult,
+    Status,
+    Totals,
+)
+from .scenario import Scenario, VolumeEffect
+
+_THOUSAND = Decimal(1000)
+
+
+def evaluate(scenario: Scenario, plan: Plan) -> Result:
+    """Compute the P&L and quality of ``plan``; raise ``UnsafePlan`` if it is unsafe."""
+    result = _compute(scenario, plan)
+    base = baseline(scenario)
+    before = {line.id: line.revenue for line in base.revenue_lines}
+    before.update({line.id: line.amount for line in base.cost_lines})
+    after = {line.id: line.revenue for line in result.revenue_lines}
+    after.update({line.id: line.amount for line in result.cost_lines})
+    changed = tuple(line_id for line_id in after if after[line_id] != before[line_id])
+    return Result(result.scenario_id, result.revenue_lines, result.cost_lines, result.pools,
+                  result.totals, result.quality, plan.changed_levers(), changed, result.notes)
+
+
+@lru_cache(maxsize=16)
+def baseline(scenario: Scenario) -> Result:
+    """The year as it opens: after the payer cut, before any lever."""
+    return _compute(scenario, Plan())
+
+
+def safety_refusals(scenario: Scenario, plan: Plan) -> tuple[Refusal, ...]:
+    """Every minimum-safe-staffing breach of ``plan`` (empty when it is safe)."""
+    validate_plan(scenario, plan)
+    return _refusals(scenario, plan, _pools(scenario, plan))
+
+
+def _positions(scenario: Scenario, plan: Plan, paid: bool) -> dict[str, Decimal]:
+    conv = scenario.conversion
+    converted = plan.value(conv.lever_id)
+    share = conv.year_one_pct / HUNDRED if paid else Decimal(1)
+    fte = {s.id: s.fte + plan.value(s.lever_id) for s in scenario.staffing_lines}
+    fte[conv.to_line] += conv.employed_per_agency * converted * share
+    fte[conv.from_line] -= converted * share
+    return fte
+
+
+def _pools(scenario: Scenario, plan: Plan) -> tuple[PoolResult, ...]:
+    positions = _positions(scenario, plan, paid=False)
+    pools = []
+    for pool in scenario.pools:
+        lines = [s for s in scenario.staffing_lines if s.pool == pool.id]
+        pools.append(PoolResult(pool.id, pool.label, sum((s.fte for s in lines), ZERO),
+                                sum((positions[s.id] for s in lines), ZERO), pool.minimum_fte))
+    return tuple(pools)
+
+
+def _refusals(scenario: Scenario, plan: Plan, pools: tuple[PoolResult, ...]
+              ) -> tuple[Refusal, ...]:
+    refusals = []
+    for pool, spec in zip(pools, scenario.pools, strict=True):
+        if pool.fte >= pool.minimum_fte:
+            continue
+        levers = [s.lever_id for s in scenario.staffing_lines if s.pool == pool.id]
+        cuts = [lid for lid in levers if plan.value(lid) < 0] or levers
+        refusals.append(Refusal(cuts[0], (
+            f"Refused: {pool.label} would fall to {number(pool.fte)} FTE, below the minimum "
+            f"safe staffing of {number(pool.minimum_fte)} FTE ({spec.minimum_reason}).")))
+    return tuple(refusals)
+
+
+def _units(effects: tuple[VolumeEffect, ...], line_id: str) -> int:
+    return sum(e.units for e in effects if e.line_id == line_id)
+
+
+def _compute(scenario: Scenario, plan: Plan) -> Result:
+    validate_plan(scenario, plan)
+    pools = _pools(scenario, plan)
+    refusals = _refusals(scenario, plan, pools)
+    if refusals:
+        raise UnsafePlan(refusals)
+    deficit = {p.id: max(ZERO, p.baseline_fte - p.fte) for p in pools}
+    surplus = {p.id: max(ZERO, p.fte - p.baseline_fte) for p in pools}
+    revenue_lines, notes = _revenue_lines(scenario, plan, deficit, surplus)
+    cost_lines = (*(_supply_line(scenario, line) for line in revenue_lines),
+                  *_operating_lines(scenario, plan))
+    totals = _totals(scenario, revenue_lines, cost_lines)
+    quality = _quality(scenario, plan, revenue_lines, deficit, surplus)
+    return Result(scenario.id, revenue_lines, cost_lines, pools, totals, quality,
+                  plan.changed_levers(), (), notes)
+
+
+def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
+                   surplus: dict[str, Decimal]) -> tuple[tuple[RevenueLineResult, ...],
+                                                         tuple[str, ...]]:
+    lines, notes = [], []
+    for line in scenario.revenue_lines:
+        demand = line.volume + whole(line.volume * plan.value(f"volume.{line.key}") / HUNDRED)
+        capacity = line.capacity
+        for init in scenario.initiatives:
+            share = plan.value(init.id)
+            demand += whole(_units(init.run_rate_volume, line.id) * share / HUNDRED)
+            capacity += _units(init.capacity_added, line.id) if share > 0 else 0
+        for hours in scenario.service_hours:
+            sessions = int(plan.value(hours.id))
+            demand += (_units(hours.volume_per_added, line.id) * max(sessions, 0)
+                       - _units(hours.volume_per_closed, line.id) * max(-sessions, 0))
+            capacity += _units(hours.capacity_per_session, line.id) * sessions
+        for pool in scenario.pools:
+            demand += (whole(_units(pool.volume_per_fte_above, line.id) * surplus[pool.id])
+                       - whole(_units(pool.volume_per_fte_below, line.id) * deficit[pool.id]))
+        volume = max(0, min(capacity, demand))
+        if demand > capacity:
+            notes.append(f"{line.label}: the plan asks for {demand:,} {line.unit}s but capacity "
+                         f"is {capacity:,}; {demand - capacity:,} cannot be done.")
+        tier = line.tiers[int(plan.value(f"supply.{line.key}"))]
+        lost = volume < tier.min_volume
+        if lost:
+            notes.append(f"{line.label}: {volume:,} {line.unit}s miss the {tier.label}'s "
+                         f"commitment of {tier.min_volume:,}; today's price applies.")
+        price = line.tiers[0].cost_per_unit if lost else tier.cost_per_unit
+        net_rate = cents(line.rate * scenario.payer_cut.factor)
+        lines.append(RevenueLineResult(
+            line.id, line.label, line.unit, line.volume, demand, capacity, volume, net_rate,
+            cents(volume * net_rate), line.supply_line_id, tier.tier, lost, price,
+            cents(volume * price)))
+    return tuple(lines), tuple(notes)
+
+
+def _supply_line(scenario: Scenario, line: RevenueLineResult) -> CostLineResult:
+    spec = scenario.revenue_line(line.id)
+    return CostLineResult(line.supply_line_id, f"Supplies and variable cost: {spec.supply_label}",
+                          "supplies", "variable", line.variable_cost, Decimal(line.volume),
+                          line.variable_cost_per_unit)
+
+
+def _operating_lines(scenario: Scenario, plan: Plan) -> tuple[CostLineResult, ...]:
+    paid = _positions(scenario, plan, paid=True)
+    lines = [CostLineResult(s.id, s.label, "staffing", "step_fixed",
+                            cents(paid[s.id] * s.loaded_cost), paid[s.id], s.loaded_cost)
+             for s in scenario.staffing_lines]
+    conv = scenario.conversion
+    recruiting = cents(plan.value(conv.lever_id) * conv.recruiting_cost)
+    lines.append(CostLineResult("cost.recruiting", "Recruiting for converted positions "
+                                "(one-time)", "staffing", "fixed", recruiting,
+                                plan.value(conv.lever_id), conv.recruiting_cost,
+                                one_time_cost=recruiting))
+    for hours in scenario.service_hours:
+        sessions = plan.value(hours.id)
+        lines.append(CostLineResult(hours.cost_line_id, f"Service hours: {hours.label}",
+                                    "service_hours", "step_fixed",
+                                    cents(sessions * hours.cost_per_session), sessions,
+                                    hours.cost_per_session))
+    for init in scenario.initiatives:
+        on = plan.value(init.id) > 0
+        lines.append(CostLineResult(init.cost_line_id, f"Initiative: {init.label}", "initiatives",
+                                    "fixed", cents(init.recurring_cost + init.one_time_cost
+                                                   if on else ZERO),
+                                    one_time_cost=cents(init.one_time_cost if on else ZERO)))
+    for item in scenario.capital_items:
+        deferred = plan.value(item.id) == 1
+        lines.append(CostLineResult(
+            item.cost_line_id, f"Capital: {item.label} (first-year expense)", "capital", "fixed",
+            cents(item.added_maintenance if deferred else item.annual_expense),
+            one_time_relief=cents(item.annual_expense - item.added_maintenance
+                                  if deferred else ZERO)))
+    lines.extend(CostLineResult(f.id, f.label, f.group, "fixed", cents(f.amount))
+                 for f in scenario.fixed_costs)
+    return tuple(lines)
+
+
+def _totals(scenario: Scenario, revenue_lines: tuple[RevenueLineResult, ...],
+            cost_lines: tuple[CostLineResult, ...]) -> Totals:
+    revenue = sum((line.revenue for line in revenue_lines), ZERO)
+    variable = sum((c.amount for c in cost_lines if c.behaviour == "variable"), ZERO)
+    fixed = sum((c.amount for c in cost_lines if c.behaviour != "variable"), ZERO)
+    margin = revenue - variable - fixed
+    pct = cents(margin / revenue * HUNDRED) if revenue else ZERO
+    one_time_costs = sum((c.one_time_cost for c in cost_lines), ZERO)
+    relief = sum((c.one_time_relief for c in cost_lines), ZERO)
+    target = cents(scenario.goals.margin_target)
+    return Totals(revenue, variable, revenue - variable, fixed, margin, pct, target,
+                  margin - target, one_time_costs, relief, margin + one_time_costs - relief)
+
+
+def _quality(scenario: Scenario, plan: Plan, revenue_lines: tuple[RevenueLineResult, ...],
+             deficit: dict[str, Decimal], surplus: dict[str, Decimal]
+             ) -> tuple[IndicatorResult, ...]:
+    results = []
+    for ind in scenario.indicators:
+        value = ind.baseline
+        for pool in scenario.pools:
+            value += (deficit[pool.id] * pool.per_fte_below.get(ind.id)
+                      + surplus[pool.id] * pool.per_fte_above.get(ind.id))
+        for hours in scenario.service_hours:
+            sessions = plan.value(hours.id)
+            value += (max(sessions, ZERO) * hours.quality_per_added.get(ind.id)
+                      + max(-sessions, ZERO) * hours.quality_per_closed.get(ind.id))
+        for init in scenario.initiatives:
+            value += plan.value(init.id) / HUNDRED * init.quality_at_run_rate.get(ind.id)
+        for item in scenario.capital_items:
+            if plan.value(item.id) == 1:
+                value += item.quality_if_deferred.get(ind.id)
+        for line, spec in zip(revenue_lines, scenario.revenue_lines, strict=True):
+            value += (line.volume - line.baseline_volume) / _THOUSAND * \
+                spec.quality_per_1000_units.get(ind.id)
+        value = round_to(value, 2)
+        status = (Status.KEPT if value <= ind.baseline
+                  else Status.AT_RISK if value <= ind.floor else Status.BROKEN)
+        results.append(IndicatorResult(ind.id, ind.label, ind.unit, ind.baseline, value,
+                                       ind.floor, ind.floor_label, status))
+    return tuple(results)
+
+
+def describe_margin(result: Result) -> str:
+    """``-$0.41M (-0.51%), $1.61M short of the $1.2M target`` -- for headers and the CFO."""
+    t = result.totals
+    gap = t.margin_vs_target
+    where = (f"{money(-gap)} short of" if gap < 0 else f"{money(gap)} above" if gap > 0
+             else "exactly at")
+    return f"{money(t.operating_margin)} ({t.margin_pct:f}%), {where} the " \
+           f"{money(t.margin_target)} target"

@@ -1,0 +1,151 @@
+"""The resident's plan: lever values, a justification per change, and a recurring flag.
+
+A plan stores only the levers the resident touched. A lever's value is a change from today
+(see :mod:`.levers`); 0 means unchanged, and a lever at 0 does not count as a change even if
+it carries a justification. ``recurring`` is the resident's own label of the saving (``True``
+recurring, ``False`` one-time, ``None`` not labelled); the CFO compares it with the lever's
+real nature.
+
+Stored as plain JSON::
+
+    {"version": 1,
+     "levers": {"supply.interventional": {"value": "1", "recurring": true,
+                                          "justification": "1,280 cases x $260 = $332,800 ..."}}}
+
+Values are strings of decimals (numbers are accepted on the way in).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Any
+
+from .errors import InvalidPlan, LeverOutOfRange
+from .money import ZERO
+from .scenario import Scenario
+
+PLAN_VERSION = 1
+
+
+def canonical(value: Decimal) -> Decimal:
+    """The same number in one spelling (``5.0`` -> ``5``), so stored plans compare equal."""
+    normal = value.normalize()
+    return Decimal(f"{normal:f}")
+
+
+@dataclass(frozen=True)
+class LeverChange:
+    value: Decimal
+    justification: str = ""
+    recurring: bool | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", canonical(self.value))
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: Mapping[str, LeverChange] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        ordered = dict(sorted(self.changes.items()))
+        object.__setattr__(self, "changes", MappingProxyType(ordered))
+
+    def value(self, lever_id: str) -> Decimal:
+        change = self.changes.get(lever_id)
+        return change.value if change else ZERO
+
+    def changed_levers(self) -> tuple[str, ...]:
+        """Ids of the levers whose value differs from today, in id order."""
+        return tuple(lid for lid, change in self.changes.items() if change.value != 0)
+
+    def with_change(self, lever_id: str, value: Decimal, *, justification: str | None = None,
+                    recurring: bool | None = None) -> Plan:
+        """A copy with one lever set; justification and label are kept unless given."""
+        old = self.changes.get(lever_id, LeverChange(ZERO))
+        new = replace(old, value=value)
+        if justification is not None:
+            new = replace(new, justification=justification)
+        if recurring is not None:
+            new = replace(new, recurring=recurring)
+        return Plan({**self.changes, lever_id: new})
+
+    def without(self, lever_id: str) -> Plan:
+        return Plan({lid: c for lid, c in self.changes.items() if lid != lever_id})
+
+    def to_json(self) -> dict[str, Any]:
+        levers: dict[str, Any] = {}
+        for lever_id, change in self.changes.items():
+            levers[lever_id] = {"value": f"{change.value:f}",
+                                "justification": change.justification,
+                                "recurring": change.recurring}
+        return {"version": PLAN_VERSION, "levers": levers}
+
+    @classmethod
+    def from_json(cls, data: Any, scenario: Scenario) -> Plan:
+        """Read a stored plan and check it against ``scenario`` (see :func:`validate_plan`)."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("levers", {}), Mapping):
+            raise InvalidPlan("A plan must be an object with a 'levers' object.")
+        if data.get("version", PLAN_VERSION) != PLAN_VERSION:
+            raise InvalidPlan(f"This plan was saved in format {data.get('version')!r}; "
+                              f"only format {PLAN_VERSION} can be read.")
+        changes: dict[str, LeverChange] = {}
+        for lever_id, raw in data.get("levers", {}).items():
+            if not isinstance(raw, Mapping):
+                raise InvalidPlan(f"Lever '{lever_id}' must be an object with a 'value'.")
+            justification = raw.get("justification") or ""
+            recurring = raw.get("recurring")
+            if not isinstance(justification, str):
+                raise InvalidPlan(f"The justification of '{lever_id}' must be text.")
+            if recurring is not None and not isinstance(recurring, bool):
+                raise InvalidPlan(f"'recurring' of '{lever_id}' must be true, false or null.")
+            changes[str(lever_id)] = LeverChange(_decimal(lever_id, raw.get("value")),
+                                                 justification, recurring)
+        plan = cls(changes)
+        validate_plan(scenario, plan)
+        return plan
+
+
+def _decimal(lever_id: str, raw: Any) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise InvalidPlan(f"The value of '{lever_id}' must be a number.")
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise InvalidPlan(f"The value of '{lever_id}' must be a finite number.")
+    try:
+        value = Decimal(repr(raw) if isinstance(raw, float) else str(raw).strip())
+    except InvalidOperation:
+        raise InvalidPlan(f"The value of '{lever_id}' must be a number, not {raw!r}.") from None
+    if not value.is_finite():
+        raise InvalidPlan(f"The value of '{lever_id}' must be a finite number.")
+    return value
+
+
+def validate_plan(scenario: Scenario, plan: Plan) -> None:
+    """Raise :class:`~.errors.UnknownLever` or :class:`~.errors.LeverOutOfRange` (naming the
+    lever and the allowed range) for the first bad lever, in lever-id order.
+
+    Also checks that no more agency positions are converted than remain after the agency
+    change. Safety (minimum staffing) is not checked here but by the model, which refuses.
+    """
+    for lever_id, change in plan.changes.items():
+        lever = scenario.lever(lever_id)
+        value = change.value
+        in_range = lever.minimum <= value <= lever.maximum
+        on_step = (value - lever.minimum) % lever.step == 0
+        if not (in_range and on_step):
+            allowed = (f"allowed: {lever.minimum:f} to {lever.maximum:f} {lever.unit} "
+                       f"in steps of {lever.step:f}")
+            raise LeverOutOfRange(lever_id, lever.label, f"{value:f}", allowed)
+    conv = scenario.conversion
+    agency = next(s for s in scenario.staffing_lines if s.id == conv.from_line)
+    remaining = agency.fte + plan.value(agency.lever_id)
+    converted = plan.value(conv.lever_id)
+    if converted > remaining:
+        lever = scenario.lever(conv.lever_id)
+        raise LeverOutOfRange(conv.lever_id, lever.label, f"{converted:f}",
+                              f"allowed: at most the {remaining:f} agency FTE that remain "
+                              f"after the agency change")
