@@ -63,6 +63,7 @@ class BenchError(RuntimeError):
 # ---------------------------------------------------------------------------------------
 def make_stock_app(config_path: Path) -> Any:
     from flask import Flask, redirect
+    from flask_caching import Cache
     from pylti1p3.contrib.flask import (
         FlaskCacheDataStorage,
         FlaskMessageLaunch,
@@ -70,8 +71,6 @@ def make_stock_app(config_path: Path) -> Any:
         FlaskRequest,
     )
     from pylti1p3.tool_config import ToolConfJsonFile
-
-    from flask_caching import Cache
 
     app = Flask("pylti1p3-stock-bench")
     app.config.update(SECRET_KEY="stock-bench-secret", TESTING=True,

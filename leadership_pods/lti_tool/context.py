@@ -19,7 +19,6 @@ from .claims import LaunchContext
 from .errors import LaunchSessionError
 from .models import LaunchRecord, LmsContext, LmsUser, Membership
 
-
 _statements: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
 

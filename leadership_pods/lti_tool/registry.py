@@ -12,8 +12,8 @@ import logging
 import threading
 import time
 import weakref
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
