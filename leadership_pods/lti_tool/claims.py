@@ -7,7 +7,7 @@ it, the rest of the tool sees a ``LaunchContext``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .errors import AccessDenied, LaunchError
@@ -210,7 +210,15 @@ class LaunchContext:
         return self.role in (ROLE_FACULTY, ROLE_ADMINISTRATOR)
 
     def to_data(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain JSON-ready data (``from_data`` reads it back)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("user", "course", "ags", "deep_link"):
+            if data[name] is not None:
+                data[name] = {f.name: _plain(getattr(data[name], f.name))
+                              for f in fields(data[name])}
+        data["lti_roles"] = list(self.lti_roles)
+        data["program"] = dict(self.program)
+        return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> LaunchContext:
@@ -231,6 +239,10 @@ class LaunchContext:
             )
             values["deep_link"] = DeepLinkSettings(**dl)
         return cls(**values)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _truthy(value: Any) -> bool:

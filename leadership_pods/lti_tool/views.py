@@ -36,18 +36,22 @@ blueprint = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templ
 
 
 def _utf8_params(error: type[LtiError]) -> dict[str, str]:
-    """The form (POST) or query (GET) parameters, refusing bytes that are not UTF-8."""
+    """The form (POST) or query (GET) parameters, refusing bytes that are not UTF-8.
+
+    Werkzeug keeps a percent-escape that does not decode as UTF-8 literally, so only a
+    request with a ``%`` left in some value needs its raw bytes checked."""
     if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
         raw = request.get_data(cache=True)  # read before the form, which then parses the cache
     else:
         raw = request.query_string
     source: Mapping[str, str] = request.form if request.method == "POST" else request.args
-    try:
-        for part in raw.split(b"&"):
-            unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
-        params = {k: v for k, v in source.items()}
-    except UnicodeDecodeError:
-        params = {"": "\ufffd"}
+    params = {k: v for k, v in source.items()}
+    if any("%" in k or "%" in v for k, v in params.items()):
+        try:
+            for part in raw.split(b"&"):
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            params = {"": "\ufffd"}
     if any("\ufffd" in k or "\ufffd" in v for k, v in params.items()):
         raise error("the request is not valid UTF-8", check="encoding",
                     hint="The LMS must send form parameters encoded as UTF-8.")

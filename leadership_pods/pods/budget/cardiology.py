@@ -21,19 +21,21 @@ from .scenario import (
     AgencyConversion,
     CapitalItem,
     CfoPersona,
-    FixedCost,
     Goals,
+    Scenario,
+    ServiceHours,
+    VolumeInitiative,
+)
+from .service_line import (
+    FixedCost,
     PayerCut,
     QualityEffect,
     QualityIndicator,
     RevenueLine,
-    Scenario,
-    ServiceHours,
     StaffingLine,
     StaffPool,
     SupplyTier,
     VolumeEffect,
-    VolumeInitiative,
 )
 
 SCENARIO_ID = "cardiology-payer-cut"
@@ -119,7 +121,7 @@ _HOURS = (
                  volume_per_added=(VolumeEffect("rev.diagnostic_cath", 36),
                                    VolumeEffect("rev.interventional", 9)),
                  volume_per_closed=(),
-                 capacity_per_session=(VolumeEffect("rev.diagnostic_cath", 50),
+                 capacity_per_session=(VolumeEffect("rev.diagnostic_cath", 80),
                                        VolumeEffect("rev.interventional", 12)),
                  quality_per_added=QualityEffect(d2b_minutes=D("-1.5"), access_days=D("-0.5"))),
     ServiceHours("hours.clinic_sessions", "Clinic sessions", "weekly half-day sessions", -6, 4,
@@ -181,15 +183,15 @@ _FIXED = (
 
 _INDICATORS = (
     QualityIndicator("d2b", "Door-to-balloon time (median, primary PCI)", "minutes", D(64),
-                     D(90), "at most 90 minutes (ACC/AHA goal)",
+                     D(90), "90 minutes (the ACC/AHA goal)",
                      ("door-to-balloon", "door to balloon", "d2b", "stemi", "balloon",
                       "call team", "cath lab")),
     QualityIndicator("readmissions", "30-day readmissions", "%", D("17.8"), D("17.8"),
-                     "no worse than today's 17.8%",
+                     "17.8%, today's rate",
                      ("readmission", "readmit", "discharge", "heart failure", "follow-up",
                       "rehab")),
     QualityIndicator("access", "Access: third-next-available appointment", "days", D(14), D(18),
-                     "at most 18 days",
+                     "18 days",
                      ("access", "wait", "appointment", "third-next", "session", "schedule")),
 )
 

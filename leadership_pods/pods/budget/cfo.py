@@ -37,7 +37,7 @@ from enum import StrEnum
 from typing import Any
 
 from .model import baseline, describe_margin, evaluate
-from .money import HUNDRED, cites_a_number, money, number
+from .money import HUNDRED, cites_a_number, money, number, plain
 from .plan import Plan
 from .results import Result, Status
 from .scenario import LeverKind, Nature, Scenario
@@ -140,15 +140,14 @@ def _quality(scenario: Scenario, result: Result) -> list[Objection]:
         if ind.status is Status.KEPT:
             continue
         spec = scenario.indicator(ind.id)
-        worse = f"{number(ind.value - ind.baseline, 2)} {ind.unit}"
+        worse = f"{plain(ind.value - ind.baseline)} {ind.unit}"
         if ind.status is Status.AT_RISK:
-            text = (f"{ind.label} moves from {number(ind.baseline, 2)} to "
-                    f"{number(ind.value, 2)} {ind.unit}: inside the floor ({ind.floor_label}) "
-                    f"but {worse} worse than today. Show me how you will watch it and what you "
-                    f"will do if it drifts.")
+            text = (f"{ind.label} moves from {plain(ind.baseline)} to {plain(ind.value)} "
+                    f"{ind.unit}: within the floor of {ind.floor_label}, but {worse} worse than "
+                    f"today. Show me how you will watch it and what you will do if it drifts.")
         else:
-            text = (f"{ind.label} goes to {number(ind.value, 2)} {ind.unit}, beyond the floor "
-                    f"({ind.floor_label}) and {worse} worse than today. A plan that breaks a "
+            text = (f"{ind.label} goes to {plain(ind.value)} {ind.unit}, beyond the floor of "
+                    f"{ind.floor_label} and {worse} worse than today. A plan that breaks a "
                     f"quality floor does not go to the board.")
         objections.append(Objection(f"quality_floor.{ind.id}", ObjectionKind.QUALITY_FLOOR,
                                     ind.id, text, ind.status is Status.AT_RISK, spec.keywords))

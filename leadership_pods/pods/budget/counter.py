@@ -27,10 +27,10 @@ from typing import Any
 from .cfo import Objection, ObjectionKind, credible_value
 from .errors import BudgetError
 from .model import describe_margin, evaluate
-from .money import number
+from .money import money, number, plain
 from .plan import Plan
 from .results import Result, Status
-from .scenario import Nature, Scenario
+from .scenario import LeverKind, Nature, Scenario
 
 _RANK = {Status.KEPT: 0, Status.AT_RISK: 1, Status.BROKEN: 2}
 
@@ -72,7 +72,7 @@ def counter_offer(scenario: Scenario, plan: Plan, objections: tuple[Objection, .
                                                                    | set(plan.changes))
                     if proposal.value(lid) != plan.value(lid))
     one_time = tuple(lid for lid, change in proposal.changes.items()
-                     if change.recurring is False and lid in plan.changes
+                     if change.recurring is False and change.value != 0 and lid in plan.changes
                      and plan.changes[lid].recurring is not False)
     if not changes and not one_time:
         return None
@@ -167,7 +167,15 @@ def _safe(scenario: Scenario, plan: Plan) -> bool:
 
 def _describe(scenario: Scenario, plan: Plan, lever_id: str, value: Decimal) -> str:
     lever = scenario.lever(lever_id)
-    return f"{lever.label} from {plan.value(lever_id):f} to {value:f} ({lever.unit})"
+    if lever.kind is LeverKind.CAPITAL:
+        item = next(i for i in scenario.capital_items if i.id == lever_id)
+        return f"{'defer' if value else 'do not defer'} the {item.label.lower()}"
+    if lever.kind is LeverKind.SUPPLY_TIER:
+        line = scenario.revenue_line("rev." + lever_id.removeprefix("supply."))
+        tier = line.tiers[int(value)]
+        return (f"move {line.supply_label.split(' (')[0]} to the {tier.label} "
+                f"({money(tier.cost_per_unit)} per {line.unit})")
+    return f"{lever.label}: {plain(plan.value(lever_id))} to {plain(value)} {lever.unit}"
 
 
 def _floors(result: Result) -> str:

@@ -58,7 +58,8 @@ from .results import (
     Status,
     Totals,
 )
-from .scenario import Scenario, VolumeEffect
+from .scenario import Scenario
+from .service_line import VolumeEffect
 
 _THOUSAND = Decimal(1000)
 

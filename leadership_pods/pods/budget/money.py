@@ -53,6 +53,12 @@ def number(value: Decimal, places: int = 1) -> str:
     return f"{round_to(value, places):,f}"
 
 
+def plain(value: Decimal) -> str:
+    """A figure without trailing zeros: ``64``, ``14.5``, ``17.83``, ``1,280``."""
+    text = f"{value.normalize():,f}"
+    return text
+
+
 _FIGURE = re.compile(
     r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
     r"(?P<unit>%|percent\b|[kK]\b|[mM]\b|million\b|thousand\b)?"

@@ -1,0 +1,48 @@
+from decimal import Decimal as D
+
+import pytest
+
+from leadership_pods.pods.budget.money import cents, cites_a_number, figures_in, money, plain, whole
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("0.005", "0.01"), ("-0.005", "-0.01"), ("2.675", "2.68"), ("1.234", "1.23"),
+    ("-1.235", "-1.24"), ("10", "10.00"),
+])
+def test_cents_rounds_half_away_from_zero_like_spreadsheet_round(value, expected):
+    assert cents(D(value)) == D(expected)
+    assert cents(D(value)).as_tuple().exponent == -2
+
+
+def test_whole_rounds_volumes_half_away_from_zero():
+    assert whole(D("302.4")) == 302
+    assert whole(D("0.5")) == 1
+    assert whole(D("-0.5")) == -1
+
+
+@pytest.mark.parametrize(("amount", "text"), [
+    (D("1612080.60"), "$1.61M"), (D(1200000), "$1.2M"), (D(2000000), "$2M"),
+    (D("-413480.60"), "-$413,481"), (D("332800"), "$332,800"), (D(0), "$0"),
+])
+def test_money_is_short_and_spoken(amount, text):
+    assert money(amount) == text
+
+
+def test_plain_drops_trailing_zeros():
+    assert plain(D("64.00")) == "64"
+    assert plain(D("14.50")) == "14.5"
+    assert plain(D("1280")) == "1,280"
+
+
+def test_figures_are_normalised_so_one_number_counts_once():
+    text = "Summit cut $1.6M, that is 1,600,000 dollars, or 1600 thousand; 7% of 28 percent."
+    assert figures_in(text) == {"1600000", "7%", "28%"}
+
+
+def test_figures_with_k_and_decimals():
+    assert figures_in("$330k a year and 0.5 days") == {"330000", "0.5"}
+
+
+def test_text_without_digits_cites_nothing():
+    assert not cites_a_number("We will save a lot by standardising stents.")
+    assert cites_a_number("2,100 stents x $157")
