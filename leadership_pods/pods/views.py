@@ -8,7 +8,7 @@ from flask import Blueprint, g, render_template
 
 from ..lti_tool.claims import ROLE_ADMINISTRATOR, ROLE_FACULTY
 from ..web.scope import current_launch, settings
-from .catalogue import PodMetadata, load_catalogue, read_yaml
+from .catalogue import PodMetadata, load_catalogue
 from .errors import PodNotFound
 from .rendering import render_markdown
 
@@ -45,7 +45,6 @@ def overview(slug: str) -> str:
 @blueprint.get("/<slug>/rubric")
 def rubric(slug: str) -> str:
     pod = _pod_for_launch(slug)
-    data = read_yaml(pod.path / "rubric.yaml")
-    criteria = [c for c in data.get("criteria", []) if isinstance(c, dict)]
-    return render_template("pods/rubric.html", context=g.launch, pod=pod, rubric=data,
-                           criteria=criteria, lt=g.launch_token)
+    rubric = load_catalogue(settings().extra_pods_path).package(slug).rubric
+    return render_template("pods/rubric.html", context=g.launch, pod=pod, rubric=rubric,
+                           criteria=rubric.criteria, lt=g.launch_token)

@@ -140,18 +140,24 @@ def _quality(scenario: Scenario, result: Result) -> list[Objection]:
         if ind.status is Status.KEPT:
             continue
         spec = scenario.indicator(ind.id)
-        worse = f"{plain(ind.value - ind.baseline)} {ind.unit}"
+        delta = plain(ind.value - ind.baseline)
+        worse = f"{delta} points" if ind.unit == "%" else f"{delta} {ind.unit}"
         if ind.status is Status.AT_RISK:
-            text = (f"{ind.label} moves from {plain(ind.baseline)} to {plain(ind.value)} "
-                    f"{ind.unit}: within the floor of {ind.floor_label}, but {worse} worse than "
-                    f"today. Show me how you will watch it and what you will do if it drifts.")
+            text = (f"{ind.label} moves from {_with_unit(ind.baseline, ind.unit)} to "
+                    f"{_with_unit(ind.value, ind.unit)}: within the floor of {ind.floor_label}, "
+                    f"but {worse} worse than today. Show me how you will watch it and what you "
+                    f"will do if it drifts.")
         else:
-            text = (f"{ind.label} goes to {plain(ind.value)} {ind.unit}, beyond the floor of "
-                    f"{ind.floor_label} and {worse} worse than today. A plan that breaks a "
+            text = (f"{ind.label} goes to {_with_unit(ind.value, ind.unit)}, beyond the floor "
+                    f"of {ind.floor_label} and {worse} worse than today. A plan that breaks a "
                     f"quality floor does not go to the board.")
         objections.append(Objection(f"quality_floor.{ind.id}", ObjectionKind.QUALITY_FLOOR,
                                     ind.id, text, ind.status is Status.AT_RISK, spec.keywords))
     return objections
+
+
+def _with_unit(value: Decimal, unit: str) -> str:
+    return f"{plain(value)}%" if unit == "%" else f"{plain(value)} {unit}"
 
 
 def _one_time_labels(scenario: Scenario, plan: Plan) -> list[Objection]:
@@ -208,13 +214,14 @@ def _volume(scenario: Scenario, plan: Plan, result: Result) -> list[Objection]:
             added = line.baseline_volume * value / HUNDRED
             cap = (f" Capacity caps the year at {line.capacity:,} {line.unit}s."
                    if line.capacity_limited else "")
-            text = (f"You assume {line.label} grows {number(value)}% (about {number(added, 0)} "
-                    f"more {line.unit}s) this year; it has grown about {number(credible)}% a "
-                    f"year.{cap} At {number(credible)}% the margin is {money(lower)} lower.")
+            text = (f"You assume {line.label} will grow {plain(value)}% (about "
+                    f"{number(added, 0)} more {line.unit}s) this year; it has grown about "
+                    f"{plain(credible)}% a year.{cap} At {plain(credible)}% the margin is "
+                    f"{money(lower)} lower.")
         else:
-            text = (f"You count {number(value, 0)}% of the {lever.label}'s run-rate in year one; "
-                    f"new services ramp, and {number(credible, 0)}% is what I can defend. At "
-                    f"{number(credible, 0)}% the margin is {money(lower)} lower.")
+            text = (f"You count {plain(value)}% of the {lever.label}'s run-rate in year one; "
+                    f"new services ramp, and {plain(credible)}% is what I can defend. At "
+                    f"{plain(credible)}% the margin is {money(lower)} lower.")
         objections.append(Objection(f"optimistic_volume.{lever_id}",
                                     ObjectionKind.OPTIMISTIC_VOLUME, lever_id, text, True,
                                     _TOPICS[ObjectionKind.OPTIMISTIC_VOLUME]))
