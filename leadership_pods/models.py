@@ -1,5 +1,6 @@
 """Every model module imported once, so ``Base.metadata`` is complete (Alembic, tests)."""
 
-from .lti_tool import models as lti_models  # noqa: F401
+from .lti_tool import models as lti_models
+from .pods import models as pod_models
 
-__all__ = ["lti_models"]
+__all__ = ["lti_models", "pod_models"]

@@ -8,6 +8,7 @@ class LtiError(Exception):
 
     status = 400
     check = "lti"
+    title = "The launch could not be completed"
     hint = "Ask the LMS administrator to check the tool registration."
 
     def __init__(self, message: str, *, check: str | None = None, hint: str | None = None,
@@ -38,12 +39,14 @@ class LaunchSessionError(LtiError):
     """A page inside the tool was used without a valid launch token."""
 
     status = 401
+    title = "Please open this activity from your course"
     check = "launch-token"
     hint = "Open the activity again from the course in your LMS."
 
 
 class AccessDenied(LtiError):
     status = 403
+    title = "Not available"
     check = "role"
     hint = "This page is for another role; open it from the LMS with the right role."
 

@@ -13,7 +13,17 @@ class PodPackageError(Exception):
         self.problems = problems
 
 
-class PodNotFound(LtiError):
+class PodError(LtiError):
+    """A request inside a pod that cannot be done; the message says why."""
+
+    status = 400
+    check = "pod"
+    title = "That could not be done"
+    hint = "Reload the page; your saved work is kept."
+
+
+class PodNotFound(PodError):
     status = 404
+    title = "Not found"
     check = "pod"
     hint = "The link may name a pod that was removed; ask faculty to re-add it to the course."

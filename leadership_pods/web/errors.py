@@ -42,9 +42,7 @@ def register_error_handlers(app: Flask) -> None:
         error_id = getattr(g, "launch_log_id", None) or uuid.uuid4().hex[:12]
         log.warning("refused [%s] %s %s: check=%s: %s", error_id, request.method, request.path,
                     exc.check, exc.message)
-        title = "The launch could not be completed" if exc.status < 500 else "Service problem"
-        if exc.status in (401, 403) and exc.check in ("role", "launch-token"):
-            title = "Not available"
+        title = exc.title if exc.status < 500 else "Service problem"
         return render_error(exc.status, title, exc.message, check=exc.check, hint=exc.hint,
                             error_id=error_id)
 

@@ -12,7 +12,8 @@ Built by rules, in this order, from the resident's plan:
    the target and the resident's own margin (or ``one_time_bridge`` is open and the margin
    without one-time items is short), the CFO adds the scenario's standard asks
    (``Scenario.cfo_asks``), in order, each only if it raises the margin, keeps the plan safe
-   and breaks no floor, until the target is met.
+   and worsens no indicator's status, until the target is met -- going through the list
+   again while an ask was taken (one ask, e.g. added lab time, can make another pay).
 
 An empty result means the CFO has nothing concrete to offer (``None``).
 """
@@ -140,20 +141,23 @@ def _fill(scenario: Scenario, plan: Plan, proposal: Plan, kinds: set[ObjectionKi
             or result.totals.operating_margin < min(target, own))
     if not fill:
         return proposal
-    for lever_id, value in scenario.cfo_asks:
-        if not short(result):
-            break
-        if proposal.value(lever_id) >= value:
-            continue
-        candidate = proposal.with_change(lever_id, value)
-        try:
-            trial = evaluate(scenario, candidate)
-        except BudgetError:
-            continue
-        worse = any(_RANK[a.status] > _RANK[b.status]
-                    for a, b in zip(trial.quality, result.quality, strict=True))
-        if trial.totals.operating_margin > result.totals.operating_margin and not worse:
-            proposal, result = candidate, trial
+    progress = True
+    while progress and short(result):  # repeat: one ask can make an earlier one pay
+        progress = False
+        for lever_id, value in scenario.cfo_asks:
+            if not short(result):
+                break
+            if proposal.value(lever_id) >= value:
+                continue
+            candidate = proposal.with_change(lever_id, value)
+            try:
+                trial = evaluate(scenario, candidate)
+            except BudgetError:
+                continue
+            worse = any(_RANK[a.status] > _RANK[b.status]
+                        for a, b in zip(trial.quality, result.quality, strict=True))
+            if trial.totals.operating_margin > result.totals.operating_margin and not worse:
+                proposal, result, progress = candidate, trial, True
     return proposal
 
 
@@ -175,7 +179,7 @@ def _describe(scenario: Scenario, plan: Plan, lever_id: str, value: Decimal) -> 
         tier = line.tiers[int(value)]
         return (f"move {line.supply_label.split(' (')[0]} to the {tier.label} "
                 f"({money(tier.cost_per_unit)} per {line.unit})")
-    return f"{lever.label}: {plain(plan.value(lever_id))} to {plain(value)} {lever.unit}"
+    return f"{lever.label}: from {plain(plan.value(lever_id))} to {plain(value)} {lever.unit}"
 
 
 def _floors(result: Result) -> str:
