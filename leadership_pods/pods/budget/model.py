@@ -267,10 +267,10 @@ def _quality(scenario: Scenario, plan: Plan, revenue_lines: tuple[RevenueLineRes
 
 
 def describe_margin(result: Result) -> str:
-    """``-$0.41M (-0.51%), $1.61M short of the $1.2M target`` -- for headers and the CFO."""
+    """``-$413,481 (-0.51%), $1.61M short of the $1.2M margin target`` -- headers, the CFO."""
     t = result.totals
     gap = t.margin_vs_target
     where = (f"{money(-gap)} short of" if gap < 0 else f"{money(gap)} above" if gap > 0
              else "exactly at")
     return f"{money(t.operating_margin)} ({t.margin_pct:f}%), {where} the " \
-           f"{money(t.margin_target)} target"
+           f"{money(t.margin_target)} margin target"

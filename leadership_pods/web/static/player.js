@@ -13,6 +13,8 @@
   var version = parseInt(player.getAttribute("data-version"), 10) || 0;
   var draftKey = "lp-draft:" + player.getAttribute("data-attempt") + ":" + sectionId;
   var launchToken = player.getAttribute("data-lt");
+  var sectionList = document.getElementById("section-list");
+  if (sectionList && window.matchMedia("(min-width: 761px)").matches) { sectionList.open = true; }
 
   // ---- answers from the form ------------------------------------------------------
   function setPath(target, path, value) {
