@@ -81,7 +81,7 @@ def one(plan, objection_id):
 
 def test_margin_short_cites_the_shortfall_and_the_target():
     objection = one(Plan(), "margin_short")
-    assert "-$413,481 (-0.51%), $1.61M short of the $1.2M target" in objection.message
+    assert "-$413,481 (-0.51%), $1.61M short of the $1.2M margin target" in objection.message
     assert not objection.arguable
     for plan in EXAMPLE_PLANS.values():
         assert review(S, plan) == ()

@@ -39,7 +39,7 @@ def test_for_the_opening_year_the_cfo_offers_the_standard_asks_until_the_target(
     accepted = evaluate(S, apply_counter(S, Plan(), offer, "CFO counter, $1.2M target"))
     assert accepted.totals.operating_margin == offer.projected_margin >= TARGET
     assert all(ind.status is Status.KEPT for ind in accepted.quality)
-    assert "above the $1.2M target" in offer.message
+    assert "above the $1.2M margin target" in offer.message
 
 
 def test_an_optimistic_ramp_is_brought_down_to_the_credible_one():

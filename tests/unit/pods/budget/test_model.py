@@ -250,8 +250,8 @@ def test_margin_percent_and_description():
     result = run(supply__interventional=1)
     t = result.totals
     assert t.margin_pct == cents(t.operating_margin / t.revenue * 100)
-    assert describe_margin(BASE) == "-$413,481 (-0.51%), $1.61M short of the $1.2M target"
-    assert "above the $1.2M target" in describe_margin(
+    assert describe_margin(BASE) == "-$413,481 (-0.51%), $1.61M short of the $1.2M margin target"
+    assert "above the $1.2M margin target" in describe_margin(
         run(supply__interventional=2, supply__ep_devices=2, fte__agency_conversion=8))
 
 
