@@ -228,7 +228,7 @@ CARDIOLOGY = Scenario(
     fixed_costs=_FIXED,
     indicators=_INDICATORS,
     goals=Goals(D(1200000), "restore the budgeted operating margin of $1.2M", "rev.clinic",
-                "regional access (clinic visits)"),
+                "Regional access (clinic visits)"),
     cfo=CfoPersona(
         "Dana Mercer", "Chief Financial Officer, Crestview University Health",
         "Twenty years in hospital finance, the last six as CFO. Takes the system budget to the "

@@ -37,7 +37,7 @@ from enum import StrEnum
 from typing import Any
 
 from .model import baseline, describe_margin, evaluate
-from .money import HUNDRED, cites_a_number, money, number, plain
+from .money import HUNDRED, cites_a_number, money, number, plain, plural
 from .plan import Plan
 from .results import Result, Status
 from .scenario import LeverKind, Nature, Scenario
@@ -212,10 +212,10 @@ def _volume(scenario: Scenario, plan: Plan, result: Result) -> list[Objection]:
         if lever.kind is LeverKind.VOLUME:
             line = result.revenue_line("rev." + lever_id.removeprefix("volume."))
             added = line.baseline_volume * value / HUNDRED
-            cap = (f" Capacity caps the year at {line.capacity:,} {line.unit}s."
+            cap = (f" Capacity caps the year at {line.capacity:,} {plural(line.unit)}."
                    if line.capacity_limited else "")
             text = (f"You assume {line.label} will grow {plain(value)}% (about "
-                    f"{number(added, 0)} more {line.unit}s) this year; it has grown about "
+                    f"{number(added, 0)} more {plural(line.unit)}) this year; it has grown about "
                     f"{plain(credible)}% a year.{cap} At {plain(credible)}% the margin is "
                     f"{money(lower)} lower.")
         else:
@@ -234,7 +234,7 @@ def _strategic(scenario: Scenario, result: Result) -> list[Objection]:
     if line.volume >= line.baseline_volume:
         return []
     text = (f"{line.label}: volume falls from {line.baseline_volume:,} to {line.volume:,} "
-            f"({line.volume - line.baseline_volume:,} {line.unit}s). {goals.strategic_label} is "
+            f"({line.volume - line.baseline_volume:,} {plural(line.unit)}). {goals.strategic_label} is "
             f"the system's strategic growth line; I cannot take a plan that shrinks it to the "
             f"board without a reason.")
     return [Objection("strategic_line_cut", ObjectionKind.STRATEGIC_LINE_CUT,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .money import money, number
+from .money import money, number, plural
 from .scenario import Lever, LeverKind, Nature, Scenario
 
 _ONE = Decimal(1)
@@ -44,8 +44,8 @@ def levers_of(scenario: Scenario) -> tuple[Lever, ...]:
     for line in scenario.revenue_lines:
         if len(line.tiers) > 1:
             tiers = "; ".join(
-                f"{t.tier}: {t.label} {money(t.cost_per_unit)} per {line.unit}"
-                + (f" (needs {t.min_compliance_pct}% compliance and {t.min_volume:,} {line.unit}s)"
+                f"{t.tier}: {t.label}, {money(t.cost_per_unit)} per {line.unit}"
+                + (f" (needs {t.min_compliance_pct}% compliance and {t.min_volume:,} {plural(line.unit)})"
                    if t.tier else "")
                 for t in line.tiers
             )
@@ -58,7 +58,7 @@ def levers_of(scenario: Scenario) -> tuple[Lever, ...]:
         levers.append(Lever(
             f"volume.{line.key}", f"Volume assumption: {line.label}", LeverKind.VOLUME, "%",
             Decimal(-20), Decimal(30), Decimal("0.5"), Nature.RECURRING,
-            f"{line.volume:,} {line.unit}s today; trend growth about "
+            f"{line.volume:,} {plural(line.unit)} today; trend growth about "
             f"{number(line.trend_growth_pct)}% a year; capacity {line.capacity:,}.",
         ))
     for init in scenario.initiatives:

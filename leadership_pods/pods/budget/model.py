@@ -47,7 +47,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .errors import Refusal, UnsafePlan
-from .money import HUNDRED, ZERO, cents, money, number, round_to, whole
+from .money import HUNDRED, ZERO, cents, money, number, plural, round_to, whole
 from .plan import Plan, validate_plan
 from .results import (
     CostLineResult,
@@ -165,12 +165,12 @@ def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
                        - whole(_units(pool.volume_per_fte_below, line.id) * deficit[pool.id]))
         volume = max(0, min(capacity, demand))
         if demand > capacity:
-            notes.append(f"{line.label}: the plan asks for {demand:,} {line.unit}s but capacity "
+            notes.append(f"{line.label}: the plan asks for {demand:,} {plural(line.unit)} but capacity "
                          f"is {capacity:,}; {demand - capacity:,} cannot be done.")
         tier = line.tiers[int(plan.value(f"supply.{line.key}"))]
         lost = volume < tier.min_volume
         if lost:
-            notes.append(f"{line.label}: {volume:,} {line.unit}s miss the {tier.label}'s "
+            notes.append(f"{line.label}: {volume:,} {plural(line.unit)} miss the {tier.label}'s "
                          f"commitment of {tier.min_volume:,}; today's price applies.")
         price = line.tiers[0].cost_per_unit if lost else tier.cost_per_unit
         net_rate = cents(line.rate * scenario.payer_cut.factor)

@@ -53,6 +53,11 @@ def number(value: Decimal, places: int = 1) -> str:
     return f"{round_to(value, places):,f}"
 
 
+def plural(unit: str) -> str:
+    """``case`` -> ``cases``, ``study`` -> ``studies``."""
+    return unit[:-1] + "ies" if unit.endswith("y") else unit + "s"
+
+
 def plain(value: Decimal) -> str:
     """A figure without trailing zeros: ``64``, ``14.5``, ``17.83``, ``1,280``."""
     text = f"{value.normalize():,f}"

@@ -176,7 +176,7 @@ def test_strategic_line_cut_fires_only_when_clinic_visits_fall(levers, fires):
 
 def test_strategic_objection_cites_the_visits_lost():
     message = one(plan_of(hours__clinic_sessions=-1), "strategic_line_cut").message
-    assert "from 43,200 to 42,898" in message and "regional access" in message
+    assert "from 43,200 to 42,898" in message and "Regional access" in message
 
 
 # -- naive plans ----------------------------------------------------------------------------
