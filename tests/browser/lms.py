@@ -124,8 +124,11 @@ class TestLMS:
     __test__ = False
 
     def __init__(self, platform: TestPlatform, tool_base_url: str, *,
-                 platform_storage: bool) -> None:
+                 platform_storage: bool, pod: str = "budget-balancing") -> None:
         self.platform = platform
+        #: the pod the activity link places (the launch's ``custom.pod``); may be changed
+        #: before the activity is opened
+        self.pod = pod
         self.tool_base_url = tool_base_url.rstrip("/")
         self.platform_storage = platform_storage
         self.base_url = ""  # set when served
@@ -233,7 +236,7 @@ class TestLMS:
                 "state": params.get("state", ""),
             }, "Returning to the tool")
         claims = self.platform.claims(
-            nonce=params["nonce"], role="Learner", pod="budget-balancing",
+            nonce=params["nonce"], role="Learner", pod=self.pod,
             overrides={LTI + "target_link_uri": self.tool_base_url + "/lti/launch"},
         )
         return _auto_post(redirect_uri, {"id_token": self.platform.sign(claims),

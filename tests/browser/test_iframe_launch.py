@@ -147,7 +147,7 @@ def test_new_window_completes_a_launch_refused_in_the_frame(
 def test_keyboard_reaches_the_rubric_in_the_framed_pod_page(
         tool: ToolServer, start_lms: Any, browser: Any, expect: Any, artifacts: Path) -> None:
     """From the LMS link just before the frame, Tab enters the tool at its skip link,
-    then reaches "How this pod is scored"; Enter follows it."""
+    then "Start the pod", then "How this pod is scored"; Enter follows it."""
     lms = start_lms(platform_storage=False)
     page = browser().new_page()
     frame = open_activity(page, lms)
@@ -156,6 +156,8 @@ def test_keyboard_reaches_the_rubric_in_the_framed_pod_page(
     page.get_by_role("link", name="Back to the course").focus()
     page.keyboard.press("Tab")
     expect(frame.locator(":focus")).to_have_text("Skip to content")
+    page.keyboard.press("Tab")
+    expect(frame.locator(":focus")).to_have_text("Start the pod")
     page.keyboard.press("Tab")
     expect(frame.locator(":focus")).to_have_text(RUBRIC_LINK)
     page.keyboard.press("Enter")
