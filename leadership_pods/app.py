@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .demo.views import blueprint as demo_blueprint
     from .lti_tool.registration_views import blueprint as lti_registration_blueprint
     from .lti_tool.views import blueprint as lti_blueprint
+    from .pods.faculty_views import blueprint as pods_faculty_blueprint
     from .pods.views import blueprint as pods_blueprint
     from .web.views import blueprint as web_blueprint
 
@@ -69,6 +70,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(lti_blueprint)
     app.register_blueprint(lti_registration_blueprint)
     app.register_blueprint(pods_blueprint)
+    app.register_blueprint(pods_faculty_blueprint)
     if settings.demo:
         app.register_blueprint(demo_blueprint)
 

@@ -58,8 +58,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
-        error_id = uuid.uuid4().hex[:12]
-        log.exception("unexpected error [%s] on %s %s", error_id, request.method, request.path)
+        error_id = getattr(g, "launch_log_id", None) or uuid.uuid4().hex[:12]
+        launch = getattr(g, "launch", None)
+        log.exception("unexpected error [%s] on %s %s (launch %s)", error_id, request.method,
+                      request.path, getattr(launch, "launch_id", "-"))
         return render_error(
             500, "Something went wrong",
             "The tool hit an unexpected problem and nothing was saved from this request.",
