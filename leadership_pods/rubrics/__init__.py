@@ -1,0 +1,1 @@
+"""Rubrics: versions faculty edit safely, transparent scoring, grading."""
