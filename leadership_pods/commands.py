@@ -84,7 +84,8 @@ def run_command(host: str, port: int) -> None:
 
 def register_commands(app: Flask) -> None:
     from .lti_tool.cli import keys_group, platforms_group
+    from .passport_sync.cli import worker_command
     from .pods.cli import pods_group
 
-    for command in (run_command, db_group, platforms_group, keys_group, pods_group):
+    for command in (run_command, db_group, platforms_group, keys_group, pods_group, worker_command):
         app.cli.add_command(command)
