@@ -62,8 +62,10 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .demo.views import blueprint as demo_blueprint
     from .lti_tool.registration_views import blueprint as lti_registration_blueprint
     from .lti_tool.views import blueprint as lti_blueprint
+    from .pods.budget.views import blueprint as budget_blueprint
     from .pods.faculty_views import blueprint as pods_faculty_blueprint
     from .pods.views import blueprint as pods_blueprint
+    from .rubrics.views import blueprint as rubrics_blueprint
     from .web.views import blueprint as web_blueprint
 
     app.register_blueprint(web_blueprint)
@@ -71,6 +73,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(lti_registration_blueprint)
     app.register_blueprint(pods_blueprint)
     app.register_blueprint(pods_faculty_blueprint)
+    app.register_blueprint(budget_blueprint)
+    app.register_blueprint(rubrics_blueprint)
     if settings.demo:
         app.register_blueprint(demo_blueprint)
 

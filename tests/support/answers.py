@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadership_pods.pods.budget import CARDIOLOGY, open_negotiation
+from leadership_pods.pods.budget.examples import COST_AND_CONTRACTS
 from leadership_pods.pods.validation_model import (
     BranchingCaseSection,
     ConfidenceSection,
@@ -13,7 +15,15 @@ from leadership_pods.pods.validation_model import (
     PodPackage,
     ReflectionSection,
     Section,
+    SimulationSection,
 )
+
+
+def budget_answer() -> dict[str, Any]:
+    """The budget simulation done: the worked plan that meets the target, every change
+    justified, presented to the CFO and approved in round 1."""
+    return {"plan": COST_AND_CONTRACTS.to_json(),
+            "negotiation": open_negotiation(CARDIOLOGY, COST_AND_CONTRACTS).to_json()}
 
 
 def complete_answer(section: Section) -> dict[str, Any]:
@@ -39,8 +49,10 @@ def complete_answer(section: Section) -> dict[str, Any]:
                               for p in content.prompts}}
     if isinstance(content, ReflectionSection):
         return {"responses": {p.id: "I learned to name the trade-off." for p in content.prompts}}
+    if isinstance(content, SimulationSection) and content.simulation == "budget":
+        return budget_answer()
     raise ValueError(f"no answer for {section.ref.type}")
 
 
 def complete_answers(package: PodPackage) -> dict[str, dict[str, Any]]:
-    return {s.ref.id: complete_answer(s) for s in package.sections if s.ref.type != "simulation"}
+    return {s.ref.id: complete_answer(s) for s in package.sections}

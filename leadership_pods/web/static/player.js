@@ -71,39 +71,102 @@
   }, 5000);
 
   // ---- saving -----------------------------------------------------------------------
-  var pending = null, inFlight = false, timer = null, retryDelay = 1000, blocked = false;
+  // ``pending`` is the latest change not yet sent; ``unacked`` is the save sent last
+  // whose answer has not come back (kept as the outbox, see ``memo``, so that the next
+  // page can send it again with the same save_id: the server answers a repeated save_id
+  // without applying it twice). Until it is answered it is sent again before anything
+  // newer, so a save that arrived but whose answer was lost (a reload, a dropped
+  // connection) never turns the next one into a "changed in another tab" conflict.
+  var pending = null, unacked = null, inFlight = false, timer = null, retryDelay = 1000;
+  var blocked = false;
+  var outboxKey = "lp-outbox:" + player.getAttribute("data-attempt");
+  var lastSaveId = player.getAttribute("data-last-save") || "";
   function uuid() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
     return "s" + Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
-  function keepDraft(answer) {
-    try { window.localStorage.setItem(draftKey, JSON.stringify({ version: version, answer: answer })); }
-    catch (e) { /* storage may be blocked: the server copy still counts */ }
+  // Where drafts and the outbox are kept: localStorage; or, where the browser denies
+  // storage to the embedded tool (third-party cookies blocked: an LMS frame in Chrome's
+  // incognito mode, for one), this page's session-history entry, which survives a reload
+  // of the page (not a relaunch from the LMS). history.state is written at most every
+  // 250 ms (browsers throttle replaceState) and at once when the page is left.
+  var memo = (function () {
+    try {
+      var ls = window.localStorage;
+      ls.setItem("lp-probe", "1");
+      ls.removeItem("lp-probe");
+      return {
+        get: function (key) { try { return JSON.parse(ls.getItem(key) || "null"); } catch (e) { return null; } },
+        set: function (key, value) { try { ls.setItem(key, JSON.stringify(value)); } catch (e) { /* full */ } },
+        remove: function (key) { try { ls.removeItem(key); } catch (e) { /* ignore */ } },
+        sync: function () {}
+      };
+    } catch (e) { /* denied: fall back to history.state */ }
+    var state = window.history.state;
+    var data = state && typeof state === "object" && state.lp && typeof state.lp === "object" ? state.lp : {};
+    var dirty = false, syncTimer = null;
+    function sync() {
+      window.clearTimeout(syncTimer);
+      syncTimer = null;
+      if (!dirty) { return; }
+      dirty = false;
+      try {
+        var current = window.history.state;
+        var next = current && typeof current === "object" ? Object.assign({}, current) : {};
+        next.lp = data;
+        window.history.replaceState(next, "");
+      } catch (e) { /* too large, or throttled: the server copy still counts */ }
+    }
+    function later() { dirty = true; if (!syncTimer) { syncTimer = window.setTimeout(sync, 250); } }
+    return {
+      get: function (key) { return Object.prototype.hasOwnProperty.call(data, key) ? data[key] : null; },
+      set: function (key, value) { data[key] = JSON.parse(JSON.stringify(value)); later(); },
+      remove: function (key) { if (Object.prototype.hasOwnProperty.call(data, key)) { delete data[key]; later(); } },
+      sync: sync
+    };
+  })();
+  function load(key) { return memo.get(key); }
+  function store(key, value) { memo.set(key, value); }
+  function forget(key) { memo.remove(key); }
+  function keepDraft(answer) { store(draftKey, { version: version, answer: answer }); }
+  function dropDraft() { forget(draftKey); }
+  function setUnacked(body) {
+    unacked = body;
+    if (body) { store(outboxKey, body); } else { forget(outboxKey); }
   }
-  function dropDraft() {
-    try { window.localStorage.removeItem(draftKey); } catch (e) { /* ignore */ }
-  }
+  var lastQueuedAnswer = JSON.stringify(collect());  // as rendered, then as last queued
   function queue(withAnswer) {
     if (readonly || blocked) { return; }
     var answer = withAnswer === false ? undefined : collect();
-    if (answer !== undefined) { keepDraft(answer); }
+    if (answer !== undefined) {
+      var json = JSON.stringify(answer);
+      if (json === lastQueuedAnswer && !pending) { return; }  // e.g. "change" on leaving a textarea
+      lastQueuedAnswer = json;
+      keepDraft(answer);
+    }
     pending = { save_id: uuid(), section: sectionId, position: sectionId, answer: answer };
     show("Saving…", "saving");
     window.clearTimeout(timer);
     timer = window.setTimeout(flush, 800);
   }
+  function unsaved() { return !!(pending || unacked || inFlight); }
   function flush(keepalive) {
-    if (!pending || inFlight || blocked) { return; }
-    var body = { save_id: pending.save_id, version: version, section: pending.section,
-                 position: pending.position, active_ms: activeMs };
-    if (pending.answer !== undefined) { body.answer = pending.answer; }
-    var sent = pending, sentActive = activeMs;
+    if (inFlight || blocked) { return; }
+    if (!unacked) {
+      if (!pending) { return; }
+      var body = { save_id: pending.save_id, version: version, section: pending.section,
+                   position: pending.position, active_ms: activeMs };
+      if (pending.answer !== undefined) { body.answer = pending.answer; }
+      pending = null;
+      setUnacked(body);
+    }
+    var sent = unacked, text = JSON.stringify(sent);
     inFlight = true;
-    fetch(saveUrl, {
-      method: "POST", credentials: "omit", keepalive: !!keepalive,
+    fetch(saveUrl, {  // keepalive bodies are limited to 64 KB in all (larger ones fail at once)
+      method: "POST", credentials: "omit", keepalive: !!keepalive && text.length < 60000,
       headers: { "Content-Type": "application/json", "Accept": "application/json",
                  "X-Launch-Token": launchToken },
-      body: JSON.stringify(body)
+      body: text
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { status: response.status, data: data, token: response.headers.get("X-Launch-Token") };
@@ -112,20 +175,27 @@
       inFlight = false;
       if (result.status === 200) {
         version = result.data.version;
-        activeMs = Math.max(0, activeMs - sentActive);
+        lastSaveId = sent.save_id;
+        activeMs = Math.max(0, activeMs - (sent.active_ms || 0));
         if (result.token) { launchToken = result.token; }
         retryDelay = 1000;
-        if (pending === sent) { pending = null; dropDraft(); show("All changes saved", "saved"); }
-        else { flush(); }
+        if (unacked === sent) { setUnacked(null); }
+        if (pending) {
+          if (pending.answer !== undefined) { keepDraft(pending.answer); }  // now based on this version
+          flush();
+        } else { dropDraft(); show("All changes saved", "saved"); }
         updateProgress(result.data);
-      } else if (result.status === 409 && result.data.error === "conflict") {
-        blocked = true;
-        show(result.data.message + " Your text is kept in this browser.", "conflict");
       } else if (result.status >= 500 || result.status === 429) {
         retry();
       } else {
-        blocked = result.status === 401 || result.status === 409;
-        show((result.data && result.data.message) || "This change could not be saved.", "error");
+        if (unacked === sent) { setUnacked(null); }  // refused: sending it again would not help
+        if (result.status === 409 && result.data.error === "conflict") {
+          blocked = true;
+          show(result.data.message + " Your text is kept in this browser.", "conflict");
+        } else {
+          blocked = result.status === 401 || result.status === 409;
+          show((result.data && result.data.message) || "This change could not be saved.", "error");
+        }
       }
     }).catch(function () { inFlight = false; retry(); });
   }
@@ -141,36 +211,99 @@
     if (current && data.section_complete) { current.parentNode.classList.add("done"); }
   }
   window.addEventListener("online", function () { flush(); });
+  // leaving: send what is left (keepalive outlives the page) and note it for the next page.
+  // beforeunload comes before a reload requests the new page; pagehide only once it arrived.
+  function leaving() { flush(true); memo.sync(); }
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") { flush(true); }
+    if (document.visibilityState === "hidden") { leaving(); }
   });
-  window.addEventListener("pagehide", function () { flush(true); });
+  window.addEventListener("beforeunload", leaving);
+  window.addEventListener("pagehide", leaving);
   window.setInterval(function () {  // record time on task even while only reading
     if (!pending && activeMs >= 30000) { queue(false); }
   }, 60000);
+  // the answer form is never submitted: answers go by autosave (no inline handler: CSP)
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
   if (!readonly) {
     form.addEventListener("input", function () { queue(); });
     form.addEventListener("change", function () { queue(); });
   }
-  // keep links and forms on this launch (the token is renewed by every save)
+  // keep links on this launch (the token is renewed by every save), and leave the page
+  // only once its changes are saved, so the next page is rendered from them
+  function freshHref(href) {
+    return href.replace(/([?&]lt=)[^&]*/, "$1" + encodeURIComponent(launchToken));
+  }
   document.addEventListener("click", function (event) {
-    var link = event.target.closest ? event.target.closest("a[href*='lt=']") : null;
-    if (link) { link.href = link.href.replace(/([?&]lt=)[^&]*/, "$1" + encodeURIComponent(launchToken)); }
-    if (pending) { flush(true); }
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (!link) { return; }
+    var carriesToken = /[?&]lt=/.test(link.getAttribute("href"));
+    if (carriesToken) { link.href = freshHref(link.href); }
+    if (!unsaved() || blocked || event.defaultPrevented || event.button !== 0 ||
+        event.ctrlKey || event.metaKey || event.shiftKey || event.altKey ||
+        (link.target && link.target !== "_self") || link.origin !== window.location.origin ||
+        link.getAttribute("href").charAt(0) === "#") {
+      if (unsaved()) { flush(true); }
+      return;
+    }
+    event.preventDefault();
+    window.clearTimeout(timer);
+    flush();
+    var waited = 0;
+    var wait = window.setInterval(function () {
+      waited += 100;
+      if (!unsaved() || blocked || waited >= 4000) {  // offline: go on; the outbox and draft keep it
+        window.clearInterval(wait);
+        if (unsaved()) { flush(true); }
+        window.location.href = carriesToken ? freshHref(link.href) : link.href;
+      } else if (!inFlight) { flush(); }
+    }, 100);
   }, true);
 
-  // a draft newer than the server's copy (a crash or lost connection) comes back
-  (function restoreDraft() {
-    if (readonly) { return; }
-    var stored = null;
-    try { stored = JSON.parse(window.localStorage.getItem(draftKey) || "null"); } catch (e) { return; }
-    if (!stored || stored.version !== version) { return; }
-    Array.prototype.forEach.call(form.querySelectorAll("textarea[name]"), function (el) {
-      var value = el.name.split(".").reduce(function (node, key) { return node && node[key]; }, stored.answer);
-      if (typeof value === "string" && value !== el.value) { el.value = value; }
+  // answers put back into the form (a restored draft or a save sent from the last page)
+  function valueAt(answer, name) {
+    return name.split(".").reduce(function (node, key) {
+      return node !== null && typeof node === "object" ? node[key] : undefined;
+    }, answer);
+  }
+  function fill(answer) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name) { return; }
+      var value = valueAt(answer, el.name);
+      if (el.tagName === "TEXTAREA") {
+        if (typeof value === "string" && value !== el.value) { el.value = value; }
+      } else if (el.type === "radio") {
+        if (value !== undefined) { el.checked = String(value) === el.value; }
+      } else if (el.type === "checkbox" && el.getAttribute("data-kind") === "list") {
+        if (Array.isArray(value)) { el.checked = value.indexOf(el.value) !== -1; }
+      } else if (el.type === "checkbox") {
+        if (typeof value === "boolean") { el.checked = value; }
+      }
     });
-    queue();
-  })();
+  }
+  // After a reload, a crash or a lost connection: the last page's unanswered save is sent
+  // again (same save_id) before anything else, and a draft newer than the server's copy
+  // comes back. A draft counts if the page is at the draft's version, or one past it by
+  // that very save (the server moved only by this browser's own save).
+  function recover() {
+    if (readonly) { return; }
+    var outbox = load(outboxKey), draft = load(draftKey);
+    if (outbox && typeof outbox.version === "number" && typeof outbox.save_id === "string") {
+      if (outbox.version === version) {
+        unacked = outbox;
+        if (outbox.section === sectionId && outbox.answer !== undefined) { fill(outbox.answer); }
+      } else {
+        if (draft && outbox.save_id === lastSaveId && outbox.version === draft.version &&
+            version === outbox.version + 1) { draft.version = version; }
+        forget(outboxKey);
+      }
+    }
+    if (draft && draft.version === version) {
+      fill(draft.answer);
+      queue();
+      if (!pending) { dropDraft(); }  // the page already shows it
+    }  // an older draft (a conflict) stays where it is, as the conflict message says
+    if (unacked) { show("Saving…", "saving"); flush(); }
+  }
 
   // ---- slides -------------------------------------------------------------------------
   var slides = form.querySelectorAll("[data-slide]");
@@ -216,15 +349,19 @@
   }
 
   // ---- knowledge check: feedback once answered -------------------------------------------
-  Array.prototype.forEach.call(form.querySelectorAll("[data-question]"), function (fieldset) {
-    fieldset.addEventListener("change", function () {
-      Array.prototype.forEach.call(fieldset.querySelectorAll("input"), function (input) {
-        var feedback = fieldset.querySelector('[data-feedback="' + input.value + '"]');
-        if (feedback) { feedback.hidden = !input.checked; }
-      });
-      var explanation = fieldset.querySelector("[data-explanation]");
-      if (explanation) { explanation.hidden = false; }
+  function showFeedback(fieldset) {
+    var answered = false;
+    Array.prototype.forEach.call(fieldset.querySelectorAll("input"), function (input) {
+      var feedback = fieldset.querySelector('[data-feedback="' + input.value + '"]');
+      if (feedback) { feedback.hidden = !input.checked; }
+      answered = answered || input.checked;
     });
+    var explanation = fieldset.querySelector("[data-explanation]");
+    if (explanation && answered) { explanation.hidden = false; }
+  }
+  var questions = form.querySelectorAll("[data-question]");
+  Array.prototype.forEach.call(questions, function (fieldset) {
+    fieldset.addEventListener("change", function () { showFeedback(fieldset); });
   });
 
   // ---- branching case: each decision is saved, then the page shows what follows -----------
@@ -233,7 +370,8 @@
     queue();
     window.clearTimeout(timer);
     var wait = window.setInterval(function () {
-      if (!pending && !inFlight) { window.clearInterval(wait); window.location.reload(); }
+      if (!unsaved()) { window.clearInterval(wait); window.location.reload(); }
+      else if (blocked) { window.clearInterval(wait); }
       else if (!inFlight) { flush(); }
     }, 100);
   }
@@ -274,4 +412,8 @@
     }
   }
   if (form.querySelector("[data-count-for]")) { form.addEventListener("input", updateCounts); }
+
+  recover();
+  Array.prototype.forEach.call(questions, showFeedback);
+  if (form.querySelector("[data-count-for]")) { updateCounts(); }
 })();

@@ -1,0 +1,132 @@
+"""What the in-page spreadsheet shows: the levers in their groups, the evaluated plan as JSON,
+and money written the way the grid writes it.
+
+Pure. The grid's numbers all come from :func:`~.model.evaluate` on the server; the browser
+only formats them (whole dollars, like :func:`grid_money`), it never computes one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .model import describe_margin
+from .money import plain, round_to
+from .negotiation import Outcome
+from .plan import Plan
+from .results import Result, Status
+from .scenario import Lever, LeverKind, Scenario
+
+STATUS_TEXT = {
+    Status.KEPT: "kept",
+    Status.AT_RISK: "at risk",
+    Status.BROKEN: "broken",
+}
+STATUS_HELP = {
+    Status.KEPT: "at or better than today",
+    Status.AT_RISK: "worse than today, within the floor",
+    Status.BROKEN: "beyond the floor",
+}
+OUTCOME_TEXT = {
+    Outcome.AGREEMENT: "Agreement",
+    Outcome.AGREEMENT_WITH_CONCESSIONS: "Agreement with concessions",
+    Outcome.IMPASSE: "Impasse",
+}
+
+
+@dataclass(frozen=True)
+class LeverGroup:
+    id: str
+    label: str
+    levers: tuple[Lever, ...]
+
+
+_GROUPS: tuple[tuple[str, str, tuple[LeverKind, ...]], ...] = (
+    ("staffing", "Staffing", (LeverKind.FTE,)),
+    ("supplies", "Supplies: vendor contract tiers", (LeverKind.SUPPLY_TIER,)),
+    ("volume", "Volume: assumptions and initiatives", (LeverKind.VOLUME, LeverKind.INITIATIVE)),
+    ("hours", "Service hours", (LeverKind.SERVICE_HOURS,)),
+    ("capital", "Capital", (LeverKind.CAPITAL,)),
+)
+
+
+def lever_groups(scenario: Scenario) -> tuple[LeverGroup, ...]:
+    """The levers grouped as the grid shows them (staffing, supplies, volume, hours, capital),
+    each group in the scenario's lever order."""
+    return tuple(LeverGroup(gid, label, tuple(lv for lv in scenario.levers if lv.kind in kinds))
+                 for gid, label, kinds in _GROUPS)
+
+
+def grid_money(amount: Decimal | str) -> str:
+    """Whole dollars with separators: ``$1,264,442``, ``-$413,481``."""
+    value = round_to(Decimal(amount), 0)
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,f}"
+
+
+def grid_number(value: Decimal | str) -> str:
+    """A figure without trailing zeros, with separators: ``64``, ``17.8``, ``62.231``."""
+    return plain(Decimal(value))
+
+
+def _s(value: Decimal) -> str:
+    return f"{value:f}"
+
+
+def _opt(value: Decimal | None) -> str | None:
+    return None if value is None else _s(value)
+
+
+def gap_text(result: Result) -> str:
+    """The margin against the target in words: ``$228,478 short of the target``."""
+    gap = result.totals.margin_vs_target
+    if gap < 0:
+        return f"{grid_money(-gap)} short of the target"
+    if gap > 0:
+        return f"{grid_money(gap)} above the target"
+    return "exactly at the target"
+
+
+def result_json(scenario: Scenario, result: Result, plan: Plan) -> dict[str, Any]:
+    """Every computed cell of ``result`` (decimals as strings), the summary in words and the
+    changed levers still lacking a justification."""
+    t = result.totals
+    missing = [lid for lid in plan.changed_levers() if not plan.changes[lid].justification.strip()]
+    return {
+        "scenario": result.scenario_id,
+        "revenue_lines": [{
+            "id": r.id, "label": r.label, "unit": r.unit, "baseline_volume": r.baseline_volume,
+            "demand": r.demand, "capacity": r.capacity, "volume": r.volume,
+            "net_rate": _s(r.net_rate), "revenue": _s(r.revenue), "tier": r.tier,
+            "tier_lost": r.tier_lost, "variable_cost_per_unit": _s(r.variable_cost_per_unit),
+            "variable_cost": _s(r.variable_cost), "contribution": _s(r.contribution),
+            "capacity_limited": r.capacity_limited} for r in result.revenue_lines],
+        "cost_lines": [{
+            "id": c.id, "label": c.label, "group": c.group, "behaviour": c.behaviour,
+            "amount": _s(c.amount), "quantity": _opt(c.quantity), "unit_cost": _opt(c.unit_cost),
+            "one_time_cost": _s(c.one_time_cost), "one_time_relief": _s(c.one_time_relief)}
+            for c in result.cost_lines],
+        "pools": [{"id": p.id, "label": p.label, "baseline_fte": _s(p.baseline_fte),
+                   "fte": _s(p.fte), "minimum_fte": _s(p.minimum_fte)} for p in result.pools],
+        "totals": {
+            "revenue": _s(t.revenue), "variable_cost": _s(t.variable_cost),
+            "contribution_margin": _s(t.contribution_margin), "fixed_cost": _s(t.fixed_cost),
+            "total_cost": _s(t.total_cost), "operating_margin": _s(t.operating_margin),
+            "margin_pct": _s(t.margin_pct), "margin_target": _s(t.margin_target),
+            "margin_vs_target": _s(t.margin_vs_target), "one_time_costs": _s(t.one_time_costs),
+            "one_time_relief": _s(t.one_time_relief),
+            "recurring_margin": _s(t.recurring_margin), "meets_target": t.meets_target},
+        "quality": [{
+            "id": q.id, "label": q.label, "unit": q.unit, "baseline": _s(q.baseline),
+            "value": _s(q.value), "floor": _s(q.floor), "floor_label": q.floor_label,
+            "status": q.status.value, "status_text": STATUS_TEXT[q.status],
+            "status_help": STATUS_HELP[q.status]} for q in result.quality],
+        "changed_levers": list(result.changed_levers),
+        "changed_lines": list(result.changed_lines),
+        "notes": list(result.notes),
+        "summary": {"margin": describe_margin(result), "gap": gap_text(result),
+                    "meets_target": t.meets_target, "floors_held": result.floors_held},
+        "unjustified": missing,
+        "unjustified_labels": [scenario.lever(lid).label for lid in missing],
+    }
