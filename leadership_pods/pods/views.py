@@ -196,10 +196,19 @@ def submit(slug: str) -> str | WerkzeugResponse:
 
 @blueprint.get("/<slug>/rubric")
 def rubric(slug: str) -> str:
+    """The rubric residents are scored with: the course's current version once the course
+    has one (saved versions only; the editor's unsaved changes never show), else the
+    package's."""
+    from ..rubrics.document import to_rubric
+    from ..rubrics.versions import RubricService
+
     package = _package(slug)
-    return render_template("pods/rubric.html", context=g.launch, pod=package.metadata,
-                           rubric=package.rubric, criteria=package.rubric.criteria,
-                           lt=g.launch_token)
+    context: LaunchContext = g.launch
+    version = (RubricService(db_session(), load_catalogue(settings().extra_pods_path))
+               .find_current(slug, context.course_pk) if context.course_pk else None)
+    shown = to_rubric(version.data) if version else package.rubric
+    return render_template("pods/rubric.html", context=context, pod=package.metadata,
+                           rubric=shown, criteria=shown.criteria, lt=g.launch_token)
 
 
 @blueprint.get("/<slug>/asset/<path:path>")
