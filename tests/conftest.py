@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import settings as hypothesis_settings
 from flask import Flask
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,6 @@ from leadership_pods.lti_tool.platform_keys import PlatformKeyService
 from leadership_pods.lti_tool.registry import PlatformRegistry, PlatformSpec
 from tests.support.http_server import LocalServer
 from tests.support.platform import TOOL_BASE_URL, TestPlatform
-
 
 # timing varies on shared 2-core CI machines: property tests are judged on results only
 hypothesis_settings.register_profile("leadership-pods", deadline=None)
