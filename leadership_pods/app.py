@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .pods.budget.views import blueprint as budget_blueprint
     from .pods.faculty_views import blueprint as pods_faculty_blueprint
     from .pods.views import blueprint as pods_blueprint
+    from .rubrics.grading_views import blueprint as grading_blueprint
     from .rubrics.views import blueprint as rubrics_blueprint
     from .web.views import blueprint as web_blueprint
 
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(pods_faculty_blueprint)
     app.register_blueprint(budget_blueprint)
     app.register_blueprint(rubrics_blueprint)
+    app.register_blueprint(grading_blueprint)
     if settings.demo:
         app.register_blueprint(demo_blueprint)
 

@@ -23,6 +23,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..lti_tool.claims import LaunchContext
 from ..lti_tool.errors import AccessDenied
+from ..passport_sync import enqueue_score
+from ..rubrics.assessments import AssessmentService
+from ..rubrics.models import STATUS_RELEASED
 from ..web.forms import LaunchForm
 from ..web.scope import current_launch, db_session, settings
 from .answers import WORDS_PER_MINUTE, case_end, word_count
@@ -186,12 +189,38 @@ def submit(slug: str) -> str | WerkzeugResponse:
     if request.method == "POST" and attempt.status != STATUS_SUBMITTED:
         if not form.validate():
             raise PodError("this page has expired; reload it and try again", check="csrf")
-        AttemptService(db_session()).submit(attempt, package)
+        session = db_session()
+        AttemptService(session).submit(attempt, package)
+        # scored and the LMS told "submitted, waiting for faculty", in this one transaction
+        AssessmentService(session, load_catalogue(settings().extra_pods_path)).on_submit(
+            attempt, package)
+        enqueue_score(session, attempt_id=attempt.id, activity_progress="Submitted",
+                      grading_progress="PendingManual", launch=context)
         return redirect(url_for("pods.submit", slug=slug, lt=g.launch_token), code=303)
     return render_template("pods/submit.html", context=context, pod=package.metadata,
                            package=package, attempt=attempt, done=progress(package,
                                                                            attempt.answers),
                            placement=placement, form=form, lt=g.launch_token)
+
+
+@blueprint.get("/<slug>/result")
+def result(slug: str) -> str:
+    """The resident's released score: the rubric with the levels given, points, comments
+    and feedback. Before release it says so and shows nothing of a draft."""
+    context, package, _, attempt = _resident_attempt(slug)
+    if attempt is None or context.role != "resident":
+        raise PodError("there is no submission of yours here yet", check="attempt", status=404)
+    service = AssessmentService(db_session(), load_catalogue(settings().extra_pods_path))
+    assessment = service.for_attempt(attempt)
+    released = assessment is not None and assessment.status == STATUS_RELEASED
+    score, data = None, None
+    if released and assessment is not None:
+        score, data = service.score_of(assessment), service.version_of(assessment).data
+    return render_template("pods/result.html", context=context, pod=package.metadata,
+                           attempt=attempt, assessment=assessment if released else None,
+                           score=score, rubric=data,
+                           points={c.criterion_id: c for c in score.criteria} if score else {},
+                           lt=g.launch_token)
 
 
 @blueprint.get("/<slug>/rubric")
