@@ -8,6 +8,7 @@ and PostgreSQL both have them), so concurrent first launches of a user cannot co
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import Table, func, insert
@@ -84,8 +85,22 @@ class LaunchRecorder:
         return recorded
 
 
+_recent: OrderedDict[str, LaunchContext] = OrderedDict()
+RECENT_LAUNCHES = 2048
+
+
 def load_launch(session: Session, launch_id: str) -> LaunchContext:
+    """The stored context of a launch. Launch records never change, so recently used ones
+    are kept in memory (per process) and later requests of the same launch skip the read."""
+    cached = _recent.get(launch_id)
+    if cached is not None:
+        _recent.move_to_end(launch_id)
+        return cached
     record = session.get(LaunchRecord, launch_id)
     if record is None:
         raise LaunchSessionError("this launch is unknown; open the activity again from the LMS")
-    return LaunchContext.from_data(record.context_data)
+    context = LaunchContext.from_data(record.context_data)
+    _recent[launch_id] = context
+    if len(_recent) > RECENT_LAUNCHES:
+        _recent.popitem(last=False)
+    return context

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..config.database import utcnow
 from ..lti_tool.claims import LaunchContext
@@ -101,6 +102,15 @@ class AttemptService:
             self.session.flush()
         return placement
 
+    def attempt_for(self, context: LaunchContext) -> Attempt | None:
+        """The launch's own attempt at its link's pod, in one query (the autosave path)."""
+        key = context.course.context_id if context.course else ""
+        return self.session.scalar(
+            select(Attempt).join(Placement, Placement.id == Attempt.placement_id).where(
+                Placement.platform_id == context.platform_id, Placement.context_key == key,
+                Placement.resource_link_id == context.resource_link_id,
+                Attempt.user_id == context.user_pk))
+
     def find(self, placement: Placement, user_pk: int) -> Attempt | None:
         return self.session.scalar(select(Attempt).where(
             Attempt.placement_id == placement.id, Attempt.user_id == user_pk))
@@ -151,17 +161,18 @@ class AttemptService:
         now = utcnow()
         elapsed = (now - attempt.last_activity_at).total_seconds()
         active = int(min(active_ms / 1000, elapsed + 5, MAX_ACTIVE_PER_SAVE))
+        values = {"answers": answers, "version": version + 1, "last_save_id": save_id,
+                  "position": position or attempt.position, "last_activity_at": now,
+                  "active_seconds": attempt.active_seconds + max(active, 0)}
         result = self.session.execute(
-            update(Attempt)
-            .where(Attempt.id == attempt.id, Attempt.version == version)
-            .values(answers=answers, version=version + 1, last_save_id=save_id,
-                    position=position or attempt.position, last_activity_at=now,
-                    active_seconds=Attempt.active_seconds + max(active, 0))
+            update(Attempt).where(Attempt.id == attempt.id, Attempt.version == version)
+            .values(**values).execution_options(synchronize_session=False)
         )
         if getattr(result, "rowcount", 0) != 1:  # another worker saved first
             self.session.refresh(attempt)
             raise SaveConflict(attempt.version)
-        self.session.refresh(attempt)
+        for name, value in values.items():  # what the row now holds, without reading it back
+            set_committed_value(attempt, name, value)
         return self._result(attempt, package, section.ref.id)
 
     def _result(self, attempt: Attempt, package: PodPackage, section_id: str) -> SaveResult:

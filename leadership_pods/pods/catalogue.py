@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -126,11 +127,23 @@ def _load(extra: Path | None, stamp: tuple[tuple[str, float], ...]) -> Catalogue
     return Catalogue(pods=tuple(pods), refused=tuple(refused), packages=packages)
 
 
+#: how often the package files are looked at for changes (seconds)
+RECHECK_SECONDS = 2.0
+_checked: dict[Path | None, tuple[float, Catalogue]] = {}
+
+
 def load_catalogue(extra: Path | None = None) -> Catalogue:
-    """Every valid pod package, built-in and the institution's; reloaded when a file changes.
+    """Every valid pod package, built-in and the institution's; reloaded when a file changes
+    (files are looked at no more than every ``RECHECK_SECONDS``).
 
     Packages are checked in full (``validation.load_package``); one with problems is logged
     and listed in ``refused``.
     """
+    now = time.monotonic()
+    hit = _checked.get(extra)
+    if hit is not None and now - hit[0] < RECHECK_SECONDS:
+        return hit[1]
     stamp = tuple((str(f), _stamp(f)) for f in package_folders(extra))
-    return _load(extra, stamp)
+    catalogue = _load(extra, stamp)
+    _checked[extra] = (now, catalogue)
+    return catalogue

@@ -160,11 +160,14 @@ def save(slug: str) -> tuple[Response, int]:
     if (request.content_length or 0) > MAX_SAVE_BYTES:
         return jsonify({"error": "too_large", "message": "this save is larger than "
                         f"{MAX_SAVE_BYTES // 1024} KB; shorten the answer"}), 413
+    context = current_launch()
+    package = _package(slug)
     payload = request.get_json(silent=True)
     if payload is None:
         return jsonify({"error": "invalid", "message": "the save is not valid JSON"}), 400
-    context, package, _, attempt = _resident_attempt(slug)
-    if attempt is None or context.role != "resident":
+    attempt = (AttemptService(db_session()).attempt_for(context)
+               if context.role == "resident" and context.pod_slug == slug else None)
+    if attempt is None:
         return jsonify({"error": "no_attempt", "message": "start the pod first"}), 404
     try:
         result = AttemptService(db_session()).save(attempt, package, payload)

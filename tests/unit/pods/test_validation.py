@@ -167,7 +167,8 @@ def test_the_catalogue_refuses_an_invalid_package_with_the_same_problems(tmp_pat
     assert f"pod package refused: {validate_package(broken)[0]}" in caplog.text
 
 
-def test_the_catalogue_reloads_when_a_section_file_is_fixed(tmp_path):
+def test_the_catalogue_reloads_when_a_section_file_is_fixed(tmp_path, monkeypatch):
+    monkeypatch.setattr("leadership_pods.pods.catalogue.RECHECK_SECONDS", 0.0)
     extra = tmp_path / "extra"
     broken = build("kc-two-correct", extra)
     assert load_catalogue(extra).refused
