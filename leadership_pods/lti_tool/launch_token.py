@@ -8,6 +8,8 @@ it also protects the state-changing requests that carry it against CSRF.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .errors import LaunchSessionError
@@ -22,6 +24,16 @@ class LaunchTokens:
 
     def issue(self, launch_id: str) -> str:
         return self._serializer.dumps(launch_id)
+
+    def renewed(self, token: str, launch_id: str) -> str:
+        """The token a page should carry next: the same one while it is young (under a
+        tenth of its lifetime), a fresh one after that, so active pages never expire."""
+        try:
+            _, issued = self._serializer.loads(token, max_age=self.ttl, return_timestamp=True)
+        except BadSignature:
+            return self.issue(launch_id)
+        age = (datetime.now(UTC) - issued).total_seconds()
+        return token if age < self.ttl / 10 else self.issue(launch_id)
 
     def read(self, token: str | None) -> str:
         if not token:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -33,6 +33,22 @@ from .simulations import plugin_for
 from .validation_model import PodPackage, Section
 
 log = logging.getLogger(__name__)
+
+#: statements of the autosave path, built once so SQLAlchemy reuses their compiled form
+_ATTEMPT_FOR_LAUNCH = (
+    select(Attempt).join(Placement, Placement.id == Attempt.placement_id).where(
+        Placement.platform_id == bindparam("platform_id"),
+        Placement.context_key == bindparam("context_key"),
+        Placement.resource_link_id == bindparam("resource_link_id"),
+        Attempt.user_id == bindparam("user_id"))
+)
+_SAVE = (
+    update(Attempt)
+    .where(Attempt.id == bindparam("attempt_id"), Attempt.version == bindparam("base_version"))
+    .values({name: bindparam(name) for name in (
+        "answers", "version", "last_save_id", "position", "last_activity_at", "active_seconds")})
+    .execution_options(synchronize_session=False)
+)
 
 #: the most active time one save may add (a tab left open is not time on task)
 MAX_ACTIVE_PER_SAVE = 600
@@ -105,11 +121,9 @@ class AttemptService:
     def attempt_for(self, context: LaunchContext) -> Attempt | None:
         """The launch's own attempt at its link's pod, in one query (the autosave path)."""
         key = context.course.context_id if context.course else ""
-        return self.session.scalar(
-            select(Attempt).join(Placement, Placement.id == Attempt.placement_id).where(
-                Placement.platform_id == context.platform_id, Placement.context_key == key,
-                Placement.resource_link_id == context.resource_link_id,
-                Attempt.user_id == context.user_pk))
+        return self.session.scalar(_ATTEMPT_FOR_LAUNCH, {
+            "platform_id": context.platform_id, "context_key": key,
+            "resource_link_id": context.resource_link_id, "user_id": context.user_pk})
 
     def find(self, placement: Placement, user_pk: int) -> Attempt | None:
         return self.session.scalar(select(Attempt).where(
@@ -164,10 +178,8 @@ class AttemptService:
         values = {"answers": answers, "version": version + 1, "last_save_id": save_id,
                   "position": position or attempt.position, "last_activity_at": now,
                   "active_seconds": attempt.active_seconds + max(active, 0)}
-        result = self.session.execute(
-            update(Attempt).where(Attempt.id == attempt.id, Attempt.version == version)
-            .values(**values).execution_options(synchronize_session=False)
-        )
+        result = self.session.execute(_SAVE, {**values, "attempt_id": attempt.id,
+                                              "base_version": version})
         if getattr(result, "rowcount", 0) != 1:  # another worker saved first
             self.session.refresh(attempt)
             raise SaveConflict(attempt.version)
