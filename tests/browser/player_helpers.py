@@ -128,8 +128,10 @@ def press(page: Any, key: str, expected: str, timeout: float = 3.0) -> None:
         if now["what"].startswith(expected):
             break
         if time.monotonic() > deadline:
+            outside = page.evaluate("() => document.activeElement && "
+                                    "document.activeElement.outerHTML.slice(0, 80)")
             raise AssertionError(f"after {key}: focus is on {now['what']!r}, "
-                                 f"expected {expected!r}")
+                                 f"expected {expected!r} (LMS page focus: {outside!r})")
         time.sleep(0.03)
     assert now["visible"], f"focus on {now['what']!r} is not visible"
 

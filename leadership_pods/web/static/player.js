@@ -72,11 +72,13 @@
 
   // ---- saving -----------------------------------------------------------------------
   // ``pending`` is the latest change not yet sent; ``unacked`` is the save sent last
-  // whose answer has not come back (kept as the outbox, see ``memo``, so that the next
-  // page can send it again with the same save_id: the server answers a repeated save_id
-  // without applying it twice). Until it is answered it is sent again before anything
-  // newer, so a save that arrived but whose answer was lost (a reload, a dropped
-  // connection) never turns the next one into a "changed in another tab" conflict.
+  // whose answer has not come back. Until it is answered it is sent again (same save_id:
+  // the server answers a repeated save_id without applying it twice) before anything
+  // newer, so a save that arrived but whose answer was lost never turns the next one
+  // into a "changed in another tab" conflict. The last save sent, answered or not, is
+  // also kept as the outbox (see ``memo``): a page rendered before that save was
+  // applied (a reload races the save sent as the old page goes) sends it again and
+  // shows it, instead of showing the older text and conflicting on its first save.
   var pending = null, unacked = null, inFlight = false, timer = null, retryDelay = 1000;
   var blocked = false;
   var outboxKey = "lp-outbox:" + player.getAttribute("data-attempt");
@@ -130,9 +132,10 @@
   function forget(key) { memo.remove(key); }
   function keepDraft(answer) { store(draftKey, { version: version, answer: answer }); }
   function dropDraft() { forget(draftKey); }
+  var replayed = null;  // the outbox of the last page, sent again from this one
   function setUnacked(body) {
     unacked = body;
-    if (body) { store(outboxKey, body); } else { forget(outboxKey); }
+    store(outboxKey, { body: body, acked: false });
   }
   var lastQueuedAnswer = JSON.stringify(collect());  // as rendered, then as last queued
   function queue(withAnswer) {
@@ -176,10 +179,10 @@
       if (result.status === 200) {
         version = result.data.version;
         lastSaveId = sent.save_id;
-        activeMs = Math.max(0, activeMs - (sent.active_ms || 0));
+        if (sent !== replayed) { activeMs = Math.max(0, activeMs - (sent.active_ms || 0)); }
         if (result.token) { launchToken = result.token; }
         retryDelay = 1000;
-        if (unacked === sent) { setUnacked(null); }
+        if (unacked === sent) { unacked = null; store(outboxKey, { body: sent, acked: true }); }
         if (pending) {
           if (pending.answer !== undefined) { keepDraft(pending.answer); }  // now based on this version
           flush();
@@ -188,7 +191,7 @@
       } else if (result.status >= 500 || result.status === 429) {
         retry();
       } else {
-        if (unacked === sent) { setUnacked(null); }  // refused: sending it again would not help
+        if (unacked === sent) { unacked = null; forget(outboxKey); }  // refused: not applied
         if (result.status === 409 && result.data.error === "conflict") {
           blocked = true;
           show(result.data.message + " Your text is kept in this browser.", "conflict");
@@ -280,28 +283,33 @@
       }
     });
   }
-  // After a reload, a crash or a lost connection: the last page's unanswered save is sent
-  // again (same save_id) before anything else, and a draft newer than the server's copy
-  // comes back. A draft counts if the page is at the draft's version, or one past it by
-  // that very save (the server moved only by this browser's own save).
+  // After a reload, a crash or a lost connection. If this page was rendered at the
+  // version the last save was sent from, that save (applied or not) is sent again first
+  // and shown; then a draft newer than what the page shows comes back: one based on the
+  // version the page will be at, or based on the version just before the last save
+  // when the page already includes that save (the server moved only by this browser).
   function recover() {
     if (readonly) { return; }
-    var outbox = load(outboxKey), draft = load(draftKey);
+    var record = load(outboxKey), draft = load(draftKey);
+    var outbox = record && record.body;
+    var base = version;
     if (outbox && typeof outbox.version === "number" && typeof outbox.save_id === "string") {
       if (outbox.version === version) {
-        unacked = outbox;
+        replayed = unacked = outbox;
         if (outbox.section === sectionId && outbox.answer !== undefined) { fill(outbox.answer); }
+        base = version + 1;
       } else {
-        if (draft && outbox.save_id === lastSaveId && outbox.version === draft.version &&
-            version === outbox.version + 1) { draft.version = version; }
+        if (draft && outbox.save_id === lastSaveId && version === outbox.version + 1 &&
+            draft.version === outbox.version) { draft.version = version; }
         forget(outboxKey);
       }
     }
-    if (draft && draft.version === version) {
+    if (draft && (draft.version === version || draft.version === base)) {
       fill(draft.answer);
       queue();
       if (!pending) { dropDraft(); }  // the page already shows it
     }  // an older draft (a conflict) stays where it is, as the conflict message says
+    lastQueuedAnswer = JSON.stringify(collect());
     if (unacked) { show("Saving…", "saving"); flush(); }
   }
 
