@@ -25,23 +25,21 @@ class LaunchTokens:
     def issue(self, launch_id: str) -> str:
         return self._serializer.dumps(launch_id)
 
-    def renewed(self, token: str, launch_id: str) -> str:
-        """The token a page should carry next: the same one while it is young (under a
-        tenth of its lifetime), a fresh one after that, so active pages never expire."""
-        try:
-            _, issued = self._serializer.loads(token, max_age=self.ttl, return_timestamp=True)
-        except BadSignature:
-            return self.issue(launch_id)
-        age = (datetime.now(UTC) - issued).total_seconds()
-        return token if age < self.ttl / 10 else self.issue(launch_id)
-
     def read(self, token: str | None) -> str:
+        """The launch id a token names (raises LaunchSessionError)."""
+        return self.open(token)[0]
+
+    def open(self, token: str | None) -> tuple[str, str]:
+        """Check a token once: its launch id, and the token the page should carry next —
+        the same one while it is young (under a tenth of its lifetime), a fresh one after
+        that, so active pages never expire."""
         if not token:
             raise LaunchSessionError(
                 "this page needs a launch from the LMS; open the activity from your course"
             )
         try:
-            launch_id = self._serializer.loads(token, max_age=self.ttl)
+            launch_id, issued = self._serializer.loads(token, max_age=self.ttl,
+                                                       return_timestamp=True)
         except SignatureExpired as exc:
             raise LaunchSessionError(
                 "your session in this activity has expired; open it again from the LMS "
@@ -51,4 +49,5 @@ class LaunchTokens:
             raise LaunchSessionError("the launch token of this page is not valid") from exc
         if not isinstance(launch_id, str):
             raise LaunchSessionError("the launch token of this page is not valid")
-        return launch_id
+        age = (datetime.now(UTC) - issued).total_seconds()
+        return launch_id, (token if age < self.ttl / 10 else self.issue(launch_id))
