@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 
 from leadership_pods import models  # noqa: F401
 from leadership_pods.app import create_app
-from leadership_pods.config.database import Base
+from leadership_pods.config.database import Base, Database
+from leadership_pods.lti_tool.keys import SigningKey, ToolKeyService
 from leadership_pods.lti_tool.platform_keys import PlatformKeyService
 from leadership_pods.lti_tool.registry import PlatformRegistry, PlatformSpec
+from leadership_pods.lti_tool.services import TokenService
 from tests.support.http_server import LocalServer
 from tests.support.platform import TOOL_BASE_URL, TestPlatform
 
@@ -75,9 +77,24 @@ def make_app(database_url: str, tmp_path: Path, *, create_schema: bool = True,
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     PlatformKeyService.forget()
+    TokenService.forget()  # per-process caches of the last test's platforms and tokens
     app = make_app(database_url, tmp_path)
     yield app
     app.extensions["leadership_pods"]["db"].dispose()
+    TokenService.forget()
+
+
+@pytest.fixture
+def db(app: Flask) -> Database:
+    """The app's database (for transactions of a test's own)."""
+    return app.extensions["leadership_pods"]["db"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def signing_key(app: Flask, db: Database) -> SigningKey:
+    """The tool's current signing key."""
+    with db.transaction() as s:
+        return ToolKeyService(s, app.extensions["leadership_pods"]["cipher"]).signing_key()
 
 
 @pytest.fixture

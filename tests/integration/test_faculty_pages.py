@@ -18,7 +18,6 @@ from leadership_pods.lti_tool.claims import NRPS_CLAIM
 from leadership_pods.lti_tool.keys import ToolKeyService
 from leadership_pods.lti_tool.models import LmsUser
 from leadership_pods.lti_tool.platform_keys import PlatformKeyService
-from leadership_pods.lti_tool.services import TokenService
 from leadership_pods.pods.catalogue import load_catalogue
 from leadership_pods.pods.models import Attempt, Placement
 from tests.conftest import make_app, register
@@ -30,13 +29,6 @@ from tests.support.platform_services import PlatformServices
 
 POD = "governance"
 INSTRUCTOR = {"sub": "faculty-1", "name": "Dr Faye Faculty"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_token_memo():
-    TokenService.forget()
-    yield
-    TokenService.forget()
 
 
 def launch(client, platform: TestPlatform, *, role: str = "Learner", pod: str = POD,

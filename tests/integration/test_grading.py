@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from leadership_pods.lti_tool.claims import AGS_ENDPOINT
 from leadership_pods.lti_tool.keys import ToolKeyService
-from leadership_pods.lti_tool.services import TokenService
 from leadership_pods.pods.catalogue import load_catalogue
 from leadership_pods.pods.models import Attempt
 from leadership_pods.rubrics import document
@@ -28,18 +27,6 @@ from tests.unit.passport_sync.support import serve_lms
 POD = "governance"
 RESIDENT = "resident-42"
 ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_token_memo():
-    TokenService.forget()
-    yield
-    TokenService.forget()
-
-
-@pytest.fixture
-def db(app):
-    return app.extensions["leadership_pods"]["db"]
 
 
 @pytest.fixture

@@ -22,8 +22,6 @@ from sqlalchemy import select
 
 from leadership_pods.config.database import utcnow
 from leadership_pods.lti_tool.claims import AGS_ENDPOINT
-from leadership_pods.lti_tool.keys import ToolKeyService
-from leadership_pods.lti_tool.services import TokenService
 from leadership_pods.passport_sync import delivery_status, enqueue_score
 from leadership_pods.passport_sync.models import OutboxEvent
 from leadership_pods.pods.models import Attempt
@@ -37,24 +35,6 @@ SECRET = "test-secret-" + "x" * 20  # what tests/conftest.py's make_app sets
 POD = "governance"
 RELEASED = {"activity_progress": "Completed", "grading_progress": "FullyGraded",
             "score_given": 9, "score_maximum": 10, "comment": "A clear escalation path."}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_token_memo():
-    TokenService.forget()
-    yield
-    TokenService.forget()
-
-
-@pytest.fixture
-def db(app):
-    return app.extensions["leadership_pods"]["db"]
-
-
-@pytest.fixture
-def signing_key(app, db):
-    with db.transaction() as s:
-        return ToolKeyService(s, app.extensions["leadership_pods"]["cipher"]).signing_key()
 
 
 @pytest.fixture

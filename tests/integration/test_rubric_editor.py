@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from leadership_pods.lti_tool.services import TokenService
 from leadership_pods.pods.catalogue import load_catalogue
 from leadership_pods.pods.models import Attempt
 from leadership_pods.rubrics.assessments import AssessmentService
@@ -36,13 +35,6 @@ from tests.support.platform import TOOL_BASE_URL
 POD = "governance"
 EDITOR = f"/rubrics/{POD}"
 ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_token_memo():
-    TokenService.forget()
-    yield
-    TokenService.forget()
 
 
 class _Fields(HTMLParser):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,35 +11,16 @@ import requests
 from flask import Flask
 
 from leadership_pods.config.database import Database
-from leadership_pods.lti_tool.keys import SigningKey, ToolKeyService
-from leadership_pods.lti_tool.services import TokenService
+from leadership_pods.lti_tool.keys import SigningKey
 from leadership_pods.passport_sync.worker import Worker
 from tests.support.platform import TestPlatform
 
 from .support import Clock, Lms, serve_lms, worker_for
 
 
-@pytest.fixture(autouse=True)
-def _fresh_token_memo() -> Iterator[None]:
-    TokenService.forget()
-    yield
-    TokenService.forget()
-
-
-@pytest.fixture
-def db(app: Flask) -> Database:
-    return app.extensions["leadership_pods"]["db"]  # type: ignore[no-any-return]
-
-
 @pytest.fixture
 def http(app: Flask) -> requests.Session:
     return app.extensions["leadership_pods"]["http"]  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def signing_key(app: Flask, db: Database) -> SigningKey:
-    with db.transaction() as s:
-        return ToolKeyService(s, app.extensions["leadership_pods"]["cipher"]).signing_key()
 
 
 @pytest.fixture

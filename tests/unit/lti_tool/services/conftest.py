@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from leadership_pods.config.database import Database
-from leadership_pods.lti_tool.keys import SigningKey, ToolKeyService
+from leadership_pods.lti_tool.keys import SigningKey
 from leadership_pods.lti_tool.models import Platform
 from leadership_pods.lti_tool.services import (
     AgsClient,
@@ -42,27 +42,9 @@ class Clients:
     sleeps: list[float]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_token_memo() -> Iterator[None]:
-    TokenService.forget()
-    yield
-    TokenService.forget()
-
-
-@pytest.fixture
-def db(app: Flask) -> Database:
-    return app.extensions["leadership_pods"]["db"]  # type: ignore[no-any-return]
-
-
 @pytest.fixture
 def session_http(app: Flask) -> requests.Session:
     return app.extensions["leadership_pods"]["http"]  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def signing_key(app: Flask, db: Database) -> SigningKey:
-    with db.transaction() as s:
-        return ToolKeyService(s, app.extensions["leadership_pods"]["cipher"]).signing_key()
 
 
 def endpoints_of(db: Database, test_platform: TestPlatform) -> PlatformEndpoints:
