@@ -112,7 +112,9 @@ def keys_list() -> None:
 @click.argument("kid")
 @with_appcontext
 def keys_retire(kid: str) -> None:
-    """Stop publishing an old key (after the LMSs have refetched the JWKS)."""
+    """Stop publishing an old key (after the LMSs have refetched the JWKS).
+
+    Key ids may start with "-": write `leadership-pods keys retire -- KID`."""
     try:
         with database().transaction() as session:
             ToolKeyService(session, key_cipher()).retire(kid)
