@@ -125,15 +125,17 @@ def press(page: Any, key: str, expected: str, timeout: float = 3.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         now = focused(page)
-        if now["what"].startswith(expected):
-            break
+        arrived = now["what"].startswith(expected)
+        if arrived and now["visible"]:
+            return
         if time.monotonic() > deadline:
+            if arrived:
+                raise AssertionError(f"focus on {now['what']!r} is not visible")
             outside = page.evaluate("() => document.activeElement && "
                                     "document.activeElement.outerHTML.slice(0, 80)")
             raise AssertionError(f"after {key}: focus is on {now['what']!r}, "
                                  f"expected {expected!r} (LMS page focus: {outside!r})")
         time.sleep(0.03)
-    assert now["visible"], f"focus on {now['what']!r} is not visible"
 
 
 # -- the branching case ----------------------------------------------------------------
