@@ -325,7 +325,7 @@ def model_sides(plans: list[Any], bodies: list[bytes]) -> list[Side]:
         plan = Plan.from_json(json.loads(bodies[i])["plan"], SCENARIO)
         result = evaluate(SCENARIO, plan)
         return i, json.dumps({"plan": plan.to_json(),
-                              "result": result_json(SCENARIO, result, plan)})
+                              "result": result_json(result, plan)})
 
     def check_margin(answer: tuple[int, Any]) -> None:
         i, margin = answer

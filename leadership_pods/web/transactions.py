@@ -16,7 +16,9 @@ def register_transactions(app: Flask) -> None:
         if session is None:
             return response
         try:
-            if response.status_code < 400:
+            if not session.in_transaction():
+                pass  # nothing was read or written: no transaction to end
+            elif response.status_code < 400:
                 session.commit()
             else:
                 session.rollback()

@@ -44,8 +44,8 @@ Quality, per indicator ``q`` (then ``ROUND(x, 2)``)::
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 
+from .coefficients import coefficients, per_scenario
 from .errors import Refusal, UnsafePlan
 from .money import HUNDRED, ZERO, cents, money, number, plural, round_to, whole
 from .plan import Plan, validate_plan
@@ -59,7 +59,6 @@ from .results import (
     Totals,
 )
 from .scenario import Scenario
-from .service_line import VolumeEffect
 
 _THOUSAND = Decimal(1000)
 
@@ -77,7 +76,7 @@ def evaluate(scenario: Scenario, plan: Plan) -> Result:
                   result.totals, result.quality, plan.changed_levers(), changed, result.notes)
 
 
-@lru_cache(maxsize=16)
+@per_scenario
 def baseline(scenario: Scenario) -> Result:
     """The year as it opens: after the payer cut, before any lever."""
     return _compute(scenario, Plan())
@@ -123,10 +122,6 @@ def _refusals(scenario: Scenario, plan: Plan, pools: tuple[PoolResult, ...]
     return tuple(refusals)
 
 
-def _units(effects: tuple[VolumeEffect, ...], line_id: str) -> int:
-    return sum(e.units for e in effects if e.line_id == line_id)
-
-
 def _compute(scenario: Scenario, plan: Plan) -> Result:
     validate_plan(scenario, plan)
     pools = _pools(scenario, plan)
@@ -148,32 +143,31 @@ def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
                    surplus: dict[str, Decimal]) -> tuple[tuple[RevenueLineResult, ...],
                                                          tuple[str, ...]]:
     lines, notes = [], []
-    for line in scenario.revenue_lines:
-        demand = line.volume + whole(line.volume * plan.value(f"volume.{line.key}") / HUNDRED)
+    value = plan.value
+    for line, terms in zip(scenario.revenue_lines, coefficients(scenario).lines, strict=True):
+        demand = line.volume + whole(line.volume * value(terms.volume_lever) / HUNDRED)
         capacity = line.capacity
-        for init in scenario.initiatives:
-            share = plan.value(init.id)
-            demand += whole(_units(init.run_rate_volume, line.id) * share / HUNDRED)
-            capacity += _units(init.capacity_added, line.id) if share > 0 else 0
-        for hours in scenario.service_hours:
-            sessions = int(plan.value(hours.id))
-            demand += (_units(hours.volume_per_added, line.id) * max(sessions, 0)
-                       - _units(hours.volume_per_closed, line.id) * max(-sessions, 0))
-            capacity += _units(hours.capacity_per_session, line.id) * sessions
-        for pool in scenario.pools:
-            demand += (whole(_units(pool.volume_per_fte_above, line.id) * surplus[pool.id])
-                       - whole(_units(pool.volume_per_fte_below, line.id) * deficit[pool.id]))
+        for init_id, run_rate, added in terms.initiatives:
+            share = value(init_id)
+            demand += whole(run_rate * share / HUNDRED)
+            capacity += added if share > 0 else 0
+        for hours_id, per_added, per_closed, per_session in terms.hours:
+            sessions = int(value(hours_id))
+            demand += per_added * max(sessions, 0) - per_closed * max(-sessions, 0)
+            capacity += per_session * sessions
+        for pool_id, above, below in terms.pools:
+            demand += whole(above * surplus[pool_id]) - whole(below * deficit[pool_id])
         volume = max(0, min(capacity, demand))
         if demand > capacity:
             notes.append(f"{line.label}: the plan asks for {demand:,} {plural(line.unit)} but capacity "
                          f"is {capacity:,}; {demand - capacity:,} cannot be done.")
-        tier = line.tiers[int(plan.value(f"supply.{line.key}"))]
+        tier = line.tiers[int(value(terms.supply_lever))]
         lost = volume < tier.min_volume
         if lost:
             notes.append(f"{line.label}: {volume:,} {plural(line.unit)} miss the {tier.label}'s "
                          f"commitment of {tier.min_volume:,}; today's price applies.")
         price = line.tiers[0].cost_per_unit if lost else tier.cost_per_unit
-        net_rate = cents(line.rate * scenario.payer_cut.factor)
+        net_rate = terms.net_rate
         lines.append(RevenueLineResult(
             line.id, line.label, line.unit, line.volume, demand, capacity, volume, net_rate,
             cents(volume * net_rate), line.supply_line_id, tier.tier, lost, price,
@@ -241,23 +235,22 @@ def _quality(scenario: Scenario, plan: Plan, revenue_lines: tuple[RevenueLineRes
              deficit: dict[str, Decimal], surplus: dict[str, Decimal]
              ) -> tuple[IndicatorResult, ...]:
     results = []
-    for ind in scenario.indicators:
+    lever = plan.value
+    for ind, terms in zip(scenario.indicators, coefficients(scenario).indicators, strict=True):
         value = ind.baseline
-        for pool in scenario.pools:
-            value += (deficit[pool.id] * pool.per_fte_below.get(ind.id)
-                      + surplus[pool.id] * pool.per_fte_above.get(ind.id))
-        for hours in scenario.service_hours:
-            sessions = plan.value(hours.id)
-            value += (max(sessions, ZERO) * hours.quality_per_added.get(ind.id)
-                      + max(-sessions, ZERO) * hours.quality_per_closed.get(ind.id))
-        for init in scenario.initiatives:
-            value += plan.value(init.id) / HUNDRED * init.quality_at_run_rate.get(ind.id)
-        for item in scenario.capital_items:
-            if plan.value(item.id) == 1:
-                value += item.quality_if_deferred.get(ind.id)
-        for line, spec in zip(revenue_lines, scenario.revenue_lines, strict=True):
-            value += (line.volume - line.baseline_volume) / _THOUSAND * \
-                spec.quality_per_1000_units.get(ind.id)
+        for pool_id, below, above in terms.pools:
+            value += deficit[pool_id] * below + surplus[pool_id] * above
+        for hours_id, added, closed in terms.hours:
+            sessions = lever(hours_id)
+            value += max(sessions, ZERO) * added + max(-sessions, ZERO) * closed
+        for init_id, at_run_rate in terms.initiatives:
+            value += lever(init_id) / HUNDRED * at_run_rate
+        for item_id, if_deferred in terms.capital:
+            if lever(item_id) == 1:
+                value += if_deferred
+        for index, per_1000 in terms.lines:
+            line = revenue_lines[index]
+            value += (line.volume - line.baseline_volume) / _THOUSAND * per_1000
         value = round_to(value, 2)
         status = (Status.KEPT if value <= ind.baseline
                   else Status.AT_RISK if value <= ind.floor else Status.BROKEN)

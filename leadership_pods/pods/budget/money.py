@@ -23,19 +23,27 @@ CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
 
+#: the quantum of ``ROUND(x, places)`` for the places used, built once
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(-6, 7)}
+
+
 def round_to(value: Decimal, places: int) -> Decimal:
     """``ROUND(value, places)``: half away from zero, like the spreadsheet."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+_ONE = Decimal(1)
 
 
 def cents(value: Decimal) -> Decimal:
     """``ROUND(value, 2)``: the one rounding applied to money."""
-    return round_to(value, 2)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def whole(value: Decimal) -> int:
     """``ROUND(value, 0)`` as an ``int``: volumes are whole cases, studies and visits."""
-    return int(round_to(value, 0))
+    return int(value.quantize(_ONE, rounding=ROUND_HALF_UP))
 
 
 def money(amount: Decimal) -> str:

@@ -88,27 +88,33 @@ def gap_text(result: Result) -> str:
     return "exactly at the target"
 
 
-def result_json(scenario: Scenario, result: Result, plan: Plan) -> dict[str, Any]:
-    """Every computed cell of ``result`` (decimals as strings), the summary in words and the
-    changed levers still lacking a justification."""
+def unjustified(plan: Plan) -> list[str]:
+    """The changed levers still lacking a justification, in id order."""
+    return [lid for lid in plan.changed_levers() if not plan.changes[lid].justification.strip()]
+
+
+def result_json(result: Result, plan: Plan) -> dict[str, Any]:
+    """What the grid updates after a change: every figure of ``result`` that a plan can move
+    (decimals as strings, each line and indicator by id), the summary in words and the
+    changed levers still lacking a justification.
+
+    Labels, units, baselines and floors are the scenario's and never change: the page has
+    them from the server-rendered grid, so they are not sent again on every keystroke.
+    """
     t = result.totals
-    missing = [lid for lid in plan.changed_levers() if not plan.changes[lid].justification.strip()]
     return {
         "scenario": result.scenario_id,
         "revenue_lines": [{
-            "id": r.id, "label": r.label, "unit": r.unit, "baseline_volume": r.baseline_volume,
-            "demand": r.demand, "capacity": r.capacity, "volume": r.volume,
+            "id": r.id, "demand": r.demand, "capacity": r.capacity, "volume": r.volume,
             "net_rate": _s(r.net_rate), "revenue": _s(r.revenue), "tier": r.tier,
             "tier_lost": r.tier_lost, "variable_cost_per_unit": _s(r.variable_cost_per_unit),
             "variable_cost": _s(r.variable_cost), "contribution": _s(r.contribution),
             "capacity_limited": r.capacity_limited} for r in result.revenue_lines],
         "cost_lines": [{
-            "id": c.id, "label": c.label, "group": c.group, "behaviour": c.behaviour,
-            "amount": _s(c.amount), "quantity": _opt(c.quantity), "unit_cost": _opt(c.unit_cost),
+            "id": c.id, "amount": _s(c.amount), "quantity": _opt(c.quantity),
             "one_time_cost": _s(c.one_time_cost), "one_time_relief": _s(c.one_time_relief)}
             for c in result.cost_lines],
-        "pools": [{"id": p.id, "label": p.label, "baseline_fte": _s(p.baseline_fte),
-                   "fte": _s(p.fte), "minimum_fte": _s(p.minimum_fte)} for p in result.pools],
+        "pools": [{"id": p.id, "fte": _s(p.fte)} for p in result.pools],
         "totals": {
             "revenue": _s(t.revenue), "variable_cost": _s(t.variable_cost),
             "contribution_margin": _s(t.contribution_margin), "fixed_cost": _s(t.fixed_cost),
@@ -118,15 +124,13 @@ def result_json(scenario: Scenario, result: Result, plan: Plan) -> dict[str, Any
             "one_time_relief": _s(t.one_time_relief),
             "recurring_margin": _s(t.recurring_margin), "meets_target": t.meets_target},
         "quality": [{
-            "id": q.id, "label": q.label, "unit": q.unit, "baseline": _s(q.baseline),
-            "value": _s(q.value), "floor": _s(q.floor), "floor_label": q.floor_label,
-            "status": q.status.value, "status_text": STATUS_TEXT[q.status],
-            "status_help": STATUS_HELP[q.status]} for q in result.quality],
+            "id": q.id, "value": _s(q.value), "status": q.status.value,
+            "status_text": STATUS_TEXT[q.status], "status_help": STATUS_HELP[q.status]}
+            for q in result.quality],
         "changed_levers": list(result.changed_levers),
         "changed_lines": list(result.changed_lines),
         "notes": list(result.notes),
         "summary": {"margin": describe_margin(result), "gap": gap_text(result),
                     "meets_target": t.meets_target, "floors_held": result.floors_held},
-        "unjustified": missing,
-        "unjustified_labels": [scenario.lever(lid).label for lid in missing],
+        "unjustified": unjustified(plan),
     }

@@ -40,6 +40,7 @@ from .presentation import (
     grid_number,
     lever_groups,
     result_json,
+    unjustified,
 )
 from .workbook import export_workbook, plan_differences, read_workbook
 
@@ -138,7 +139,7 @@ def evaluate_plan(slug: str) -> tuple[Response, int]:
     data = _json_body(MAX_PLAN_BYTES)
     plan = Plan.from_json(data.get("plan", data), SCENARIO)
     result = evaluate(SCENARIO, plan)
-    return _reply({"plan": plan.to_json(), "result": result_json(SCENARIO, result, plan)})
+    return _reply({"plan": plan.to_json(), "result": result_json(result, plan)})
 
 
 @blueprint.post("/cfo")
@@ -156,7 +157,7 @@ def cfo(slug: str) -> tuple[Response, int]:
              move.get("type"), budget.negotiation.rounds)
     result = evaluate(SCENARIO, budget.plan)
     return _reply({**negotiation_json(budget.negotiation), "answer": budget.to_json(),
-                   "result": result_json(SCENARIO, result, budget.plan)})
+                   "result": result_json(result, budget.plan)})
 
 
 @blueprint.get("/download.xlsx")
@@ -187,7 +188,7 @@ def upload(slug: str) -> tuple[Response, int]:
     differences = plan_differences(SCENARIO, before, after)
     result = evaluate(SCENARIO, after)
     return _reply({
-        "plan": after.to_json(), "result": result_json(SCENARIO, result, after),
+        "plan": after.to_json(), "result": result_json(result, after),
         "margin_before": f"{evaluate(SCENARIO, before).totals.operating_margin:f}",
         "margin_after": f"{result.totals.operating_margin:f}",
         "differences": [{
@@ -232,7 +233,8 @@ def budget_grid(answer: Mapping[str, Any] | None) -> dict[str, Any]:
     result = evaluate(SCENARIO, budget.plan)
     return {"scenario": SCENARIO, "groups": lever_groups(SCENARIO), "plan": budget.plan,
             "result": result, "baseline": baseline(SCENARIO), "answer": budget.to_json(),
-            "data": result_json(SCENARIO, result, budget.plan), "problem": problem,
+            "data": result_json(result, budget.plan), "problem": problem,
+            "unjustified_labels": [SCENARIO.lever(lid).label for lid in unjustified(budget.plan)],
             "negotiation": negotiation_json(budget.negotiation) if budget.negotiation else None,
             "max_rounds": MAX_ROUNDS, "status_text": STATUS_TEXT, "status_help": STATUS_HELP}
 
