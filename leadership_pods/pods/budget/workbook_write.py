@@ -6,20 +6,30 @@ list; the justification). ``Service line`` holds every computed cell as a live f
 (:mod:`.workbook_formulas`). Every sheet is protected, the structure is locked, and a hidden
 sheet marks the workbook as ours (:mod:`.workbook_layout`). openpyxl writes no cached values,
 so Excel and LibreOffice compute every formula when the file is opened.
+
+Speed: what does not depend on the plan (the formulas, their addresses, the rows) is worked
+out once per scenario (:func:`_prepare`), and each combination of cell styles is registered
+once per workbook and copied to the other cells (:class:`_Styles`).
 """
 
 from __future__ import annotations
 
 import logging
+from copy import copy
+from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
+from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .coefficients import per_scenario
 from .plan import Plan, validate_plan
 from .scenario import Lever, Scenario
 from .workbook_formulas import service_line_cells
@@ -38,7 +48,6 @@ from .workbook_layout import (
     TEMPLATE_ID,
     TEMPLATE_VERSION,
     VALUE_COLUMN,
-    Cell,
     cell_map,
     input_row,
     last_input_row,
@@ -52,10 +61,44 @@ FORMATS = {"money": MONEY, "pct": '0.00"%";[Red]-0.00"%"', "fte": "#,##0.0##",
            "count": "#,##0", "quality": "0.00", "tier": "0"}
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_BOLD = Font(bold=True)
+_UNLOCKED = Protection(locked=False)
 _INPUT_WIDTHS = {"A": 50, "B": 22, "C": 34, "D": 12, "E": 20, "F": 70, "G": 28, "H": 90}
 _SHEET_WIDTHS = {"A": 64, **{c: 17 for c in "BCDEFGHI"}, "J": 30}
 _PROMPT = 255    # Excel's limit on an input or error message
 _TITLE = 32      # and on its title
+
+#: A cell's styles, as (cell attribute, value) pairs. Built once, here, and never mutated:
+#: openpyxl keeps the style objects themselves in each workbook's style lists.
+Look = tuple[tuple[str, object], ...]
+_SHEET_TITLE: Look = (("font", Font(bold=True, size=14)),)
+_TOTAL: Look = (("number_format", MONEY), ("font", _BOLD))
+_INPUTS_HEADER: Look = (("font", _BOLD), ("fill", _HEADER_FILL))
+_SERVICE_LINE: dict[str, Look] = {
+    **{style: (("number_format", number_format),) for style, number_format in FORMATS.items()},
+    "title": (("font", Font(bold=True, size=12)),),
+    "header": (("font", _BOLD), ("fill", _HEADER_FILL), ("alignment", Alignment(wrap_text=True))),
+    "id": (("font", Font(color="808080", size=9)),),
+}
+
+
+def _lever_row(value_format: str) -> tuple[Look, ...]:
+    """The looks of an Inputs row's columns, from column A: every cell top-aligned, wrapped in
+    the label, justification and help columns; the three input cells yellow and unlocked,
+    the value cell with ``value_format``."""
+    looks = []
+    for column in range(1, len(INPUT_HEADERS) + 1):
+        look: Look = (("alignment", Alignment(wrap_text=column in (1, 6, 8), vertical="top")),)
+        if column in (VALUE_COLUMN, NATURE_COLUMN, JUSTIFICATION_COLUMN):
+            look = (("protection", _UNLOCKED), ("fill", _INPUT_FILL), *look)
+        if column == VALUE_COLUMN:
+            look = (("number_format", value_format), *look)
+        looks.append(look)
+    return tuple(looks)
+
+
+_WHOLE_LEVER_ROW = _lever_row("0")
+_DECIMAL_LEVER_ROW = _lever_row("0.0##")
 
 
 def export_workbook(scenario: Scenario, plan: Plan) -> bytes:
@@ -67,9 +110,10 @@ def export_workbook(scenario: Scenario, plan: Plan) -> bytes:
     inputs.title = INPUTS_SHEET
     service = wb.create_sheet(SERVICE_LINE_SHEET)
     marker = wb.create_sheet(MARKER_SHEET)
-    refs = {lever.id: value_ref(scenario, lever.id) for lever in scenario.levers}
-    _write_inputs(inputs, scenario, plan)
-    _write_service_line(service, scenario, service_line_cells(scenario, refs))
+    prepared = _prepare(scenario)
+    styles = _Styles()
+    _write_inputs(inputs, scenario, prepared, plan, styles)
+    _write_service_line(service, scenario, prepared, styles)
     _write_marker(marker, scenario)
     for ws in (inputs, service, marker):
         ws.protection.sheet = True
@@ -91,71 +135,124 @@ def allowed(lever: Lever) -> str:
     return f"{lever.minimum:f} to {lever.maximum:f} {lever.unit}, in steps of {lever.step:f}"
 
 
-def _text(ws: Worksheet, address: str, text: str) -> None:
+class _Styles:
+    """The looks of one workbook's cells: each registered once, then copied.
+
+    Setting ``cell.font`` (fill, alignment, protection, number format) makes openpyxl look the
+    style up in the workbook's style lists, hashing it field by field, on every cell. Here
+    the first cell of a look is styled through those public attributes, which registers its
+    styles, and the list positions they got (openpyxl's ``StyleArray``, the private
+    ``Cell._style``) are copied onto every later cell of the same look: the same styles at
+    the same positions, without the lookups. A look is known by its identity (the module's
+    looks live as long as the module; the cache keeps any other alive), and the cells must
+    be unstyled before. The writer's only use of a private openpyxl attribute.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[int, tuple[Any, Look]] = {}
+
+    def apply(self, cell: SheetCell, look: Look) -> None:
+        known = self._arrays.get(id(look))
+        if known is None:
+            for attribute, style in look:
+                setattr(cell, attribute, style)
+            self._arrays[id(look)] = (copy(cell._style), look)
+        else:
+            cell._style = copy(known[0])
+
+
+def _text(ws: Worksheet, row: int, column: int, text: str) -> SheetCell:
     """Text stays text, even when it starts with ``=``: never a formula in the download."""
-    cell = ws[address]
-    cell.value = text
+    cell = ws.cell(row=row, column=column, value=text)
     cell.data_type = "s"
+    return cell
 
 
 def _number(value: Decimal) -> int | Decimal:
     return int(value) if value == value.to_integral_value() else value
 
 
-def _write_inputs(ws: Worksheet, scenario: Scenario, plan: Plan) -> None:
+@dataclass(frozen=True)
+class _Prepared:
+    """What a scenario's workbook holds whatever the plan, worked out once per scenario. The
+    data validations are shared by every export's Inputs sheet: nothing changes them after
+    :func:`_prepare`, and openpyxl only reads them when it saves."""
+
+    totals: tuple[str, str]    # the Inputs sheet's formulas of the margin and the gap to target
+    nature: DataValidation     # recurring or one-time, on the whole column
+    #: each lever, its Inputs row, allowed(lever) and its value cell's validation
+    levers: tuple[tuple[Lever, int, str, DataValidation], ...]
+    #: every Service line cell: row, column, value, text (never a formula), look
+    service_line: tuple[tuple[int, int, str | int | Decimal, bool, Look | None], ...]
+
+
+@per_scenario
+def _prepare(scenario: Scenario) -> _Prepared:
+    """The plan-independent part of the export (formulas, addresses, rows, validations), for
+    each scenario (frozen, so a key) once in the process."""
     cells = cell_map(scenario)
-    margin = f"'{SERVICE_LINE_SHEET}'!{cells['total:operating_margin']}"
-    gap = f"'{SERVICE_LINE_SHEET}'!{cells['total:margin_vs_target']}"
-    _text(ws, "A1", f"{scenario.title}: your inputs")
-    ws["A1"].font = Font(bold=True, size=14)
-    _text(ws, "A2", f"{scenario.institution}. Scenario: {scenario.id}.")
-    _text(ws, "A3", "Operating margin with these inputs (details on the Service line sheet)")
-    ws["D3"] = f"={margin}"
-    _text(ws, "E3", "Margin vs target")
-    ws["F3"] = f"={gap}"
-    for address in ("D3", "F3"):
-        ws[address].number_format = MONEY
-        ws[address].font = Font(bold=True)
-    _text(ws, "A4", "Change only the yellow cells: a value within the allowed range, "
-                    "recurring or one-time, and your justification. Upload the file to see "
-                    "the differences before they are applied.")
-    for column, header in enumerate(INPUT_HEADERS, start=1):
-        cell = ws.cell(HEADER_ROW, column, header)
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
+    totals = (f"='{SERVICE_LINE_SHEET}'!{cells['total:operating_margin']}",
+              f"='{SERVICE_LINE_SHEET}'!{cells['total:margin_vs_target']}")
     nature = DataValidation(type="list", formula1=f'"{RECURRING},{ONE_TIME}"', allow_blank=True,
                             showErrorMessage=True, errorTitle="Recurring or one-time",
                             error=f"Choose {RECURRING} or {ONE_TIME}, or leave it blank.")
     nature.add(f"E{FIRST_INPUT_ROW}:E{last_input_row(scenario)}")
-    ws.add_data_validation(nature)
+    levers = []
     for lever in scenario.levers:
-        row = input_row(scenario, lever.id)
-        change = plan.changes.get(lever.id)
-        for column, text in ((1, lever.label), (2, lever.unit), (3, allowed(lever)),
-                             (7, lever.id), (8, lever.help)):
-            _text(ws, f"{chr(64 + column)}{row}", text)
-        value = ws.cell(row, VALUE_COLUMN, _number(plan.value(lever.id)))
-        value.number_format = "0" if lever.step % 1 == 0 else "0.0##"
-        if change is not None and change.recurring is not None:
-            _text(ws, f"E{row}", RECURRING if change.recurring else ONE_TIME)
-        if change is not None and change.justification:
-            _text(ws, f"F{row}", change.justification)
-        for column in (VALUE_COLUMN, NATURE_COLUMN, JUSTIFICATION_COLUMN):
-            cell = ws.cell(row, column)
-            cell.protection = Protection(locked=False)
-            cell.fill = _INPUT_FILL
-        for column in range(1, len(INPUT_HEADERS) + 1):
-            ws.cell(row, column).alignment = Alignment(wrap_text=column in (1, 6, 8),
-                                                       vertical="top")
-        ws.add_data_validation(_value_validation(lever, f"D{row}"))
+        row, rule = input_row(scenario, lever.id), allowed(lever)
+        levers.append((lever, row, rule, _value_validation(lever, rule, f"D{row}")))
+    refs = {lever.id: value_ref(scenario, lever.id) for lever in scenario.levers}
+    service_line = []
+    for address, cell in service_line_cells(scenario, refs).items():
+        row, column = coordinate_to_tuple(address)
+        value = _number(cell.value) if isinstance(cell.value, Decimal) else cell.value
+        text = isinstance(value, str) and not value.startswith("=")
+        service_line.append((row, column, value, text, _SERVICE_LINE.get(cell.style)))
+    return _Prepared(totals, nature, tuple(levers), tuple(service_line))
+
+
+def _write_inputs(ws: Worksheet, scenario: Scenario, prepared: _Prepared, plan: Plan,
+                  styles: _Styles) -> None:
+    styles.apply(_text(ws, 1, 1, f"{scenario.title}: your inputs"), _SHEET_TITLE)
+    _text(ws, 2, 1, f"{scenario.institution}. Scenario: {scenario.id}.")
+    _text(ws, 3, 1, "Operating margin with these inputs (details on the Service line sheet)")
+    _text(ws, 3, 5, "Margin vs target")
+    for column, formula in zip((4, 6), prepared.totals, strict=True):
+        styles.apply(ws.cell(row=3, column=column, value=formula), _TOTAL)
+    _text(ws, 4, 1, "Change only the yellow cells: a value within the allowed range, "
+                    "recurring or one-time, and your justification. Upload the file to see "
+                    "the differences before they are applied.")
+    for column, header in enumerate(INPUT_HEADERS, start=1):
+        styles.apply(ws.cell(row=HEADER_ROW, column=column, value=header), _INPUTS_HEADER)
+    ws.add_data_validation(prepared.nature)
+    for lever, row, rule, validation in prepared.levers:
+        _write_lever(ws, row, lever, rule, plan, styles)
+        ws.add_data_validation(validation)
     for letter, width in _INPUT_WIDTHS.items():
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{FIRST_INPUT_ROW}"
 
 
-def _value_validation(lever: Lever, address: str) -> DataValidation:
+def _write_lever(ws: Worksheet, row: int, lever: Lever, rule: str, plan: Plan,
+                 styles: _Styles) -> None:
+    """One Inputs row: label, unit, allowed range, the three input cells, lever id, help."""
+    change = plan.changes.get(lever.id)
+    for column, text in ((1, lever.label), (2, lever.unit), (3, rule),
+                         (7, lever.id), (8, lever.help)):
+        _text(ws, row, column, text)
+    ws.cell(row=row, column=VALUE_COLUMN, value=_number(plan.value(lever.id)))
+    if change is not None and change.recurring is not None:
+        _text(ws, row, NATURE_COLUMN, RECURRING if change.recurring else ONE_TIME)
+    if change is not None and change.justification:
+        _text(ws, row, JUSTIFICATION_COLUMN, change.justification)
+    looks = _WHOLE_LEVER_ROW if lever.step % 1 == 0 else _DECIMAL_LEVER_ROW
+    for column, look in enumerate(looks, start=1):
+        styles.apply(ws.cell(row=row, column=column), look)
+
+
+def _value_validation(lever: Lever, rule: str, address: str) -> DataValidation:
+    """The value cell's rule (``rule`` is :func:`allowed`) and its input and error messages."""
     whole = all(x == x.to_integral_value() for x in (lever.minimum, lever.maximum, lever.step))
-    rule = allowed(lever)
     validation = DataValidation(
         type="whole" if whole else "decimal", operator="between",
         formula1=f"{lever.minimum:f}", formula2=f"{lever.maximum:f}", allow_blank=True,
@@ -167,28 +264,18 @@ def _value_validation(lever: Lever, address: str) -> DataValidation:
     return validation
 
 
-def _write_service_line(ws: Worksheet, scenario: Scenario, cells: dict[str, Cell]) -> None:
-    _text(ws, "A1", f"{scenario.title}: the service line")
-    ws["A1"].font = Font(bold=True, size=14)
-    _text(ws, "A2", f"{scenario.institution}. Scenario: {scenario.id}.")
-    _text(ws, "A3", "Every number here is a formula of the Inputs sheet and is protected; "
+def _write_service_line(ws: Worksheet, scenario: Scenario, prepared: _Prepared,
+                        styles: _Styles) -> None:
+    styles.apply(_text(ws, 1, 1, f"{scenario.title}: the service line"), _SHEET_TITLE)
+    _text(ws, 2, 1, f"{scenario.institution}. Scenario: {scenario.id}.")
+    _text(ws, 3, 1, "Every number here is a formula of the Inputs sheet and is protected; "
                     "change the inputs to see the effect.")
-    for address, cell in cells.items():
-        target = ws[address]
-        if isinstance(cell.value, str) and not cell.value.startswith("="):
-            _text(ws, address, cell.value)
-        else:
-            target.value = _number(cell.value) if isinstance(cell.value, Decimal) else cell.value
-        if cell.style in FORMATS:
-            target.number_format = FORMATS[cell.style]
-        elif cell.style == "title":
-            target.font = Font(bold=True, size=12)
-        elif cell.style == "header":
-            target.font = Font(bold=True)
-            target.fill = _HEADER_FILL
-            target.alignment = Alignment(wrap_text=True)
-        elif cell.style == "id":
-            target.font = Font(color="808080", size=9)
+    for row, column, value, text, look in prepared.service_line:
+        cell = ws.cell(row=row, column=column, value=value)
+        if text:
+            cell.data_type = "s"
+        if look is not None:
+            styles.apply(cell, look)
     for letter, width in _SHEET_WIDTHS.items():
         ws.column_dimensions[letter].width = width
 
@@ -197,8 +284,8 @@ def _write_marker(ws: Worksheet, scenario: Scenario) -> None:
     values: tuple[str | int, ...] = (TEMPLATE_ID, TEMPLATE_VERSION, scenario.id,
                                      len(scenario.levers))
     for row, (key, value) in enumerate(zip(MARKER_KEYS, values, strict=True), start=1):
-        _text(ws, f"A{row}", key)
+        _text(ws, row, 1, key)
         if isinstance(value, str):
-            _text(ws, f"B{row}", value)
+            _text(ws, row, 2, value)
         else:
-            ws[f"B{row}"] = value
+            ws.cell(row=row, column=2, value=value)
