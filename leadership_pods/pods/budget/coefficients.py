@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from .money import cents
+from .money import ZERO, cents
 from .scenario import Scenario
 from .service_line import QualityEffect, VolumeEffect
 
@@ -63,6 +63,8 @@ class IndicatorTerms:
 class Coefficients:
     lines: tuple[LineTerms, ...]
     indicators: tuple[IndicatorTerms, ...]
+    #: per pool, in pool order: the ids of its staffing lines, and its baseline FTE
+    pools: tuple[tuple[tuple[str, ...], ...], tuple[Decimal, ...]]
 
 
 T = TypeVar("T")
@@ -89,8 +91,13 @@ def per_scenario(build: Callable[[Scenario], T]) -> Callable[[Scenario], T]:
 @per_scenario
 def coefficients(scenario: Scenario) -> Coefficients:
     """The tables of ``scenario``."""
+    members = tuple(tuple(s.id for s in scenario.staffing_lines if s.pool == pool.id)
+                    for pool in scenario.pools)
+    baseline_fte = tuple(sum((s.fte for s in scenario.staffing_lines if s.pool == pool.id), ZERO)
+                         for pool in scenario.pools)
     return Coefficients(tuple(_line_terms(scenario, i) for i in range(len(scenario.revenue_lines))),
-                        tuple(_indicator_terms(scenario, ind.id) for ind in scenario.indicators))
+                        tuple(_indicator_terms(scenario, ind.id) for ind in scenario.indicators),
+                        (members, baseline_fte))
 
 
 def _line_terms(scenario: Scenario, index: int) -> LineTerms:

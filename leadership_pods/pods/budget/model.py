@@ -66,12 +66,9 @@ _THOUSAND = Decimal(1000)
 def evaluate(scenario: Scenario, plan: Plan) -> Result:
     """Compute the P&L and quality of ``plan``; raise ``UnsafePlan`` if it is unsafe."""
     result = _compute(scenario, plan)
-    base = baseline(scenario)
-    before = {line.id: line.revenue for line in base.revenue_lines}
-    before.update({line.id: line.amount for line in base.cost_lines})
-    after = {line.id: line.revenue for line in result.revenue_lines}
-    after.update({line.id: line.amount for line in result.cost_lines})
-    changed = tuple(line_id for line_id in after if after[line_id] != before[line_id])
+    before = _baseline_amounts(scenario)
+    changed = (*(line.id for line in result.revenue_lines if line.revenue != before[line.id]),
+               *(line.id for line in result.cost_lines if line.amount != before[line.id]))
     return Result(result.scenario_id, result.revenue_lines, result.cost_lines, result.pools,
                   result.totals, result.quality, plan.changed_levers(), changed, result.notes)
 
@@ -80,6 +77,14 @@ def evaluate(scenario: Scenario, plan: Plan) -> Result:
 def baseline(scenario: Scenario) -> Result:
     """The year as it opens: after the payer cut, before any lever."""
     return _compute(scenario, Plan())
+
+
+@per_scenario
+def _baseline_amounts(scenario: Scenario) -> dict[str, Decimal]:
+    """Every line's amount in the baseline, by line id (what "changed" compares with)."""
+    base = baseline(scenario)
+    return {**{line.id: line.revenue for line in base.revenue_lines},
+            **{line.id: line.amount for line in base.cost_lines}}
 
 
 def safety_refusals(scenario: Scenario, plan: Plan) -> tuple[Refusal, ...]:
@@ -101,10 +106,11 @@ def _positions(scenario: Scenario, plan: Plan, paid: bool) -> dict[str, Decimal]
 def _pools(scenario: Scenario, plan: Plan) -> tuple[PoolResult, ...]:
     positions = _positions(scenario, plan, paid=False)
     pools = []
-    for pool in scenario.pools:
-        lines = [s for s in scenario.staffing_lines if s.pool == pool.id]
-        pools.append(PoolResult(pool.id, pool.label, sum((s.fte for s in lines), ZERO),
-                                sum((positions[s.id] for s in lines), ZERO), pool.minimum_fte))
+    for pool, members, baseline_fte in zip(scenario.pools, *coefficients(scenario).pools,
+                                           strict=True):
+        pools.append(PoolResult(pool.id, pool.label, baseline_fte,
+                                sum((positions[line_id] for line_id in members), ZERO),
+                                pool.minimum_fte))
     return tuple(pools)
 
 
