@@ -59,6 +59,7 @@ from .results import (
     Totals,
 )
 from .scenario import Scenario
+from .service_line import RevenueLine
 
 _THOUSAND = Decimal(1000)
 
@@ -137,7 +138,7 @@ def _compute(scenario: Scenario, plan: Plan) -> Result:
     deficit = {p.id: max(ZERO, p.baseline_fte - p.fte) for p in pools}
     surplus = {p.id: max(ZERO, p.fte - p.baseline_fte) for p in pools}
     revenue_lines, notes = _revenue_lines(scenario, plan, deficit, surplus)
-    cost_lines = (*(_supply_line(scenario, line) for line in revenue_lines),
+    cost_lines = (*map(_supply_line, scenario.revenue_lines, revenue_lines),
                   *_operating_lines(scenario, plan))
     totals = _totals(scenario, revenue_lines, cost_lines)
     quality = _quality(scenario, plan, revenue_lines, deficit, surplus)
@@ -181,8 +182,7 @@ def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
     return tuple(lines), tuple(notes)
 
 
-def _supply_line(scenario: Scenario, line: RevenueLineResult) -> CostLineResult:
-    spec = scenario.revenue_line(line.id)
+def _supply_line(spec: RevenueLine, line: RevenueLineResult) -> CostLineResult:
     return CostLineResult(line.supply_line_id, f"Supplies and variable cost: {spec.supply_label}",
                           "supplies", "variable", line.variable_cost, Decimal(line.volume),
                           line.variable_cost_per_unit)
