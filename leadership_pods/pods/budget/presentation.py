@@ -71,7 +71,10 @@ def grid_number(value: Decimal | str) -> str:
 
 
 def _s(value: Decimal) -> str:
-    return f"{value:f}"
+    """The decimal in plain notation (``f"{value:f}"``; ``str`` is the same, and faster,
+    unless it chose scientific notation)."""
+    text = str(value)
+    return text if "E" not in text else f"{value:f}"
 
 
 def _opt(value: Decimal | None) -> str | None:
