@@ -9,9 +9,9 @@ and PostgreSQL both have them), so concurrent first launches of a user cannot co
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, func, insert
+from sqlalchemy import Connection, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,13 +40,21 @@ def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...],
     return statement
 
 
-def upsert(session: Session, table: Table, keys: dict[str, Any], values: dict[str, Any]) -> int:
+_USERS = cast(Table, LmsUser.__table__)
+_COURSES = cast(Table, LmsContext.__table__)
+_MEMBERSHIPS = cast(Table, Membership.__table__)
+#: a Core insert on the table: the ORM's bulk-insert path does much more for one row
+_RECORD_LAUNCH = cast(Table, LaunchRecord.__table__).insert()
+
+
+def upsert(connection: Connection, table: Table, keys: dict[str, Any],
+           values: dict[str, Any]) -> int:
     """Insert a row or update it by its unique keys; returns its id. ``None`` values in
-    ``values`` do not overwrite what is stored."""
-    statement = _upsert_statement(session.get_bind().dialect.name, table, tuple(keys),
-                                  tuple(values))
+    ``values`` do not overwrite what is stored. ``connection`` is the session's (its
+    transaction), so the request's one commit or rollback covers the row."""
+    statement = _upsert_statement(connection.dialect.name, table, tuple(keys), tuple(values))
     params = {**keys, **values, "updated_at": utcnow()}
-    return int(session.execute(statement, params).scalar_one())
+    return int(connection.execute(statement, params).scalar_one())
 
 
 class LaunchRecorder:
@@ -54,9 +62,11 @@ class LaunchRecorder:
         self.session = session
 
     def record(self, context: LaunchContext) -> LaunchContext:
+        # Core statements on the session's connection: the same transaction as the ORM
+        connection = self.session.connection()
         user = context.user
         user_pk = upsert(
-            self.session, LmsUser.__table__,  # type: ignore[arg-type]
+            connection, _USERS,
             {"platform_id": context.platform_id, "sub": user.sub},
             {"name": user.name, "given_name": user.given_name, "family_name": user.family_name,
              "email": user.email, "person_sourcedid": user.person_sourcedid},
@@ -64,19 +74,19 @@ class LaunchRecorder:
         course_pk = None
         if context.course is not None:
             course_pk = upsert(
-                self.session, LmsContext.__table__,  # type: ignore[arg-type]
+                connection, _COURSES,
                 {"platform_id": context.platform_id, "context_id": context.course.context_id},
                 {"label": context.course.label, "title": context.course.title,
                  "nrps_url": context.nrps_url},
             )
             upsert(
-                self.session, Membership.__table__,  # type: ignore[arg-type]
+                connection, _MEMBERSHIPS,
                 {"user_id": user_pk, "context_id": course_pk},
                 {"role": context.role, **{k: context.program.get(k)
                                           for k in ("cohort", "specialty", "pgy", "stage")}},
             )
         recorded = LaunchContext(**{**vars(context), "user_pk": user_pk, "course_pk": course_pk})
-        self.session.execute(insert(LaunchRecord), {
+        connection.execute(_RECORD_LAUNCH, {
             "id": context.launch_id, "platform_id": context.platform_id,
             "deployment_pk": context.deployment_pk, "user_id": user_pk, "context_pk": course_pk,
             "message_type": context.message_type, "role": context.role,
