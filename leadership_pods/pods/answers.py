@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from .validation_model import (
@@ -45,6 +46,11 @@ class AnswerError(ValueError):
 
 def word_count(text: str) -> int:
     return len(WORDS.findall(text))
+
+
+def has_words(text: str, wanted: int) -> bool:
+    """Whether ``text`` has at least ``wanted`` words; stops counting once it has."""
+    return sum(1 for _ in islice(WORDS.finditer(text), wanted)) >= wanted
 
 
 def _mapping(value: Any, what: str) -> Mapping[str, Any]:
@@ -202,7 +208,7 @@ def is_complete(section: Section, answer: Mapping[str, Any] | None,
         return case_end(content, answer.get("path", []))[1] is not None
     if isinstance(content, DeliverableSection):
         responses = answer.get("responses", {})
-        return all(word_count(responses.get(p.id, "")) >= max(1, p.min_words or 1)
+        return all(has_words(responses.get(p.id, ""), max(1, p.min_words or 1))
                    for p in content.prompts)
     if isinstance(content, ReflectionSection):
         responses = answer.get("responses", {})

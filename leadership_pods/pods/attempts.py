@@ -12,11 +12,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..config.database import utcnow
 from ..lti_tool.claims import LaunchContext
@@ -34,20 +33,30 @@ from .validation_model import PodPackage, Section
 
 log = logging.getLogger(__name__)
 
-#: statements of the autosave path, built once so SQLAlchemy reuses their compiled form
+#: the autosave path runs as Core statements on the session's connection (same
+#: transaction): just the columns a save needs, no ORM instance loaded or tracked; built
+#: once so SQLAlchemy reuses their compiled form
+_ATTEMPT = cast(Table, Attempt.__table__)
+_PLACEMENT = cast(Table, Placement.__table__)
 _ATTEMPT_FOR_LAUNCH = (
-    select(Attempt).join(Placement, Placement.id == Attempt.placement_id).where(
-        Placement.platform_id == bindparam("platform_id"),
-        Placement.context_key == bindparam("context_key"),
-        Placement.resource_link_id == bindparam("resource_link_id"),
-        Attempt.user_id == bindparam("user_id"))
+    select(_ATTEMPT.c.id, _ATTEMPT.c.status, _ATTEMPT.c.version, _ATTEMPT.c.answers,
+           _ATTEMPT.c.position, _ATTEMPT.c.active_seconds, _ATTEMPT.c.last_save_id,
+           _ATTEMPT.c.last_activity_at)
+    .select_from(_ATTEMPT.join(_PLACEMENT, _PLACEMENT.c.id == _ATTEMPT.c.placement_id))
+    .where(_PLACEMENT.c.platform_id == bindparam("platform_id"),
+           _PLACEMENT.c.context_key == bindparam("context_key"),
+           _PLACEMENT.c.resource_link_id == bindparam("resource_link_id"),
+           _ATTEMPT.c.user_id == bindparam("user_id"))
 )
+_VERSION = select(_ATTEMPT.c.version).where(_ATTEMPT.c.id == bindparam("attempt_id"))
+#: applied only if nobody saved since the version the save was made from (two workers
+#: racing: one UPDATE matches, the other matches no row and answers a conflict)
 _SAVE = (
-    update(Attempt)
-    .where(Attempt.id == bindparam("attempt_id"), Attempt.version == bindparam("base_version"))
+    update(_ATTEMPT)
+    .where(_ATTEMPT.c.id == bindparam("attempt_id"),
+           _ATTEMPT.c.version == bindparam("base_version"))
     .values({name: bindparam(name) for name in (
         "answers", "version", "last_save_id", "position", "last_activity_at", "active_seconds")})
-    .execution_options(synchronize_session=False)
 )
 
 #: the most active time one save may add (a tab left open is not time on task)
@@ -69,6 +78,20 @@ class ReadOnly(PodError):
     status = 409
     check = "submitted"
     hint = "Faculty can return the attempt to you for revision."
+
+
+@dataclass(frozen=True, slots=True)
+class SaveState:
+    """What an autosave needs of an attempt, as its row holds it (not an ORM instance)."""
+
+    id: int
+    status: str
+    version: int
+    answers: dict[str, Any]
+    position: str | None
+    active_seconds: int
+    last_save_id: str | None
+    last_activity_at: datetime
 
 
 @dataclass(frozen=True)
@@ -118,12 +141,13 @@ class AttemptService:
             self.session.flush()
         return placement
 
-    def attempt_for(self, context: LaunchContext) -> Attempt | None:
+    def attempt_for(self, context: LaunchContext) -> SaveState | None:
         """The launch's own attempt at its link's pod, in one query (the autosave path)."""
         key = context.course.context_id if context.course else ""
-        return self.session.scalar(_ATTEMPT_FOR_LAUNCH, {
+        row = self.session.connection().execute(_ATTEMPT_FOR_LAUNCH, {
             "platform_id": context.platform_id, "context_key": key,
-            "resource_link_id": context.resource_link_id, "user_id": context.user_pk})
+            "resource_link_id": context.resource_link_id, "user_id": context.user_pk}).first()
+        return None if row is None else SaveState(*row)
 
     def find(self, placement: Placement, user_pk: int) -> Attempt | None:
         return self.session.scalar(select(Attempt).where(
@@ -142,7 +166,7 @@ class AttemptService:
             log.info("attempt %s started on placement %s", attempt.id, placement.id)
         return attempt
 
-    def save(self, attempt: Attempt, package: PodPackage, payload: Any) -> SaveResult:
+    def save(self, attempt: SaveState, package: PodPackage, payload: Any) -> SaveResult:
         """Apply one autosave: ``{save_id, version, section, answer, position, active_ms}``."""
         if not isinstance(payload, dict):
             raise PodError("the save is not a JSON object", check="save")
@@ -153,7 +177,8 @@ class AttemptService:
         if isinstance(version, bool) or not isinstance(version, int):
             raise PodError("the save has no version", check="save")
         if attempt.last_save_id == save_id and attempt.version == version + 1:
-            return self._result(attempt, package, str(payload.get("section")))
+            return self._result(package, attempt.answers, attempt.version,
+                                attempt.last_activity_at, str(payload.get("section")))
         if attempt.status == STATUS_SUBMITTED:
             raise ReadOnly("this attempt has been submitted and can no longer be changed")
         if version != attempt.version:
@@ -175,21 +200,21 @@ class AttemptService:
         now = utcnow()
         elapsed = (now - attempt.last_activity_at).total_seconds()
         active = int(min(active_ms / 1000, elapsed + 5, MAX_ACTIVE_PER_SAVE))
-        values = {"answers": answers, "version": version + 1, "last_save_id": save_id,
-                  "position": position or attempt.position, "last_activity_at": now,
-                  "active_seconds": attempt.active_seconds + max(active, 0)}
-        result = self.session.execute(_SAVE, {**values, "attempt_id": attempt.id,
-                                              "base_version": version})
-        if getattr(result, "rowcount", 0) != 1:  # another worker saved first
-            self.session.refresh(attempt)
-            raise SaveConflict(attempt.version)
-        for name, value in values.items():  # what the row now holds, without reading it back
-            set_committed_value(attempt, name, value)
-        return self._result(attempt, package, section.ref.id)
+        connection = self.session.connection()
+        result = connection.execute(_SAVE, {
+            "answers": answers, "version": version + 1, "last_save_id": save_id,
+            "position": position or attempt.position, "last_activity_at": now,
+            "active_seconds": attempt.active_seconds + max(active, 0),
+            "attempt_id": attempt.id, "base_version": version})
+        if result.rowcount != 1:  # another worker saved first
+            current = connection.execute(_VERSION, {"attempt_id": attempt.id}).scalar()
+            raise SaveConflict(current if current is not None else attempt.version)
+        return self._result(package, answers, version + 1, now, section.ref.id)
 
-    def _result(self, attempt: Attempt, package: PodPackage, section_id: str) -> SaveResult:
-        done = progress(package, attempt.answers)
-        return SaveResult(version=attempt.version, saved_at=attempt.last_activity_at,
+    def _result(self, package: PodPackage, answers: Mapping[str, Any], version: int,
+                saved_at: datetime, section_id: str) -> SaveResult:
+        done = progress(package, answers)
+        return SaveResult(version=version, saved_at=saved_at,
                           section_complete=done.get(section_id, False),
                           completed=sum(done.values()), total=len(done))
 

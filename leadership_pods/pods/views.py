@@ -6,11 +6,13 @@ placement and user, never from an id the browser sends, so tampered ids reach no
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
+    current_app,
     g,
     jsonify,
     redirect,
@@ -165,20 +167,24 @@ def save(slug: str) -> tuple[Response, int]:
     payload = request.get_json(silent=True)
     if payload is None:
         return jsonify({"error": "invalid", "message": "the save is not valid JSON"}), 400
-    attempt = (AttemptService(db_session()).attempt_for(context)
+    service = AttemptService(db_session())
+    attempt = (service.attempt_for(context)
                if context.role == "resident" and context.pod_slug == slug else None)
     if attempt is None:
         return jsonify({"error": "no_attempt", "message": "start the pod first"}), 404
     try:
-        result = AttemptService(db_session()).save(attempt, package, payload)
+        result = service.save(attempt, package, payload)
     except SaveConflict as exc:
         return jsonify({"error": "conflict", "message": exc.message,
                         "version": exc.version}), 409
     except PodError as exc:
         return jsonify({"error": exc.check, "message": exc.message}), exc.status
-    response = jsonify({"version": result.version, "saved_at": result.saved_at.isoformat(),
-                        "section_complete": result.section_complete,
-                        "completed": result.completed, "total": result.total})
+    # the body serialized once, straight into the response (jsonify's provider dispatch is
+    # a measurable share of an autosave round trip)
+    response = current_app.response_class(json.dumps({
+        "version": result.version, "saved_at": result.saved_at.isoformat(),
+        "section_complete": result.section_complete, "completed": result.completed,
+        "total": result.total}, separators=(",", ":")), mimetype="application/json")
     response.headers["X-Launch-Token"] = g.launch_token
     return response, 200
 

@@ -8,8 +8,10 @@ import re
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import select
 
+from leadership_pods.pods.attempts import AttemptService, SaveConflict, SaveState
 from leadership_pods.pods.catalogue import load_catalogue
 from leadership_pods.pods.models import Attempt
 from tests.support.answers import complete_answers
@@ -100,6 +102,35 @@ def test_a_second_tab_cannot_silently_overwrite(client, platform):
     assert stale.status_code == 409
     assert stale.get_json() == {"error": "conflict", "version": 1, "message": stale.get_json()["message"]}
     assert "another tab" in stale.get_json()["message"]
+
+
+def test_two_workers_racing_from_one_version_cannot_both_win(client, platform, db):
+    lt = launch(client, platform)
+    start(client, lt)
+    pod = package()
+    reflection = next(s for s in pod.sections if s.ref.type == "reflection")
+    pid = reflection.content.prompts[0].id
+
+    def read(session):
+        a = session.scalar(select(Attempt))
+        return SaveState(a.id, a.status, a.version, dict(a.answers), a.position,
+                         a.active_seconds, a.last_save_id, a.last_activity_at)
+
+    with db.session_factory() as first, db.session_factory() as second:
+        mine, theirs = read(first), read(second)  # both workers read version 0
+        saved = AttemptService(first).save(
+            mine, pod, body(0, reflection.ref.id, {"responses": {pid: "worker one"}}))
+        assert saved.version == 1
+        first.commit()
+        with pytest.raises(SaveConflict) as lost:
+            AttemptService(second).save(
+                theirs, pod, body(0, reflection.ref.id, {"responses": {pid: "worker two"}}))
+        assert lost.value.version == 1
+        second.rollback()
+    with db.transaction() as session:
+        attempt = session.scalar(select(Attempt))
+        assert attempt.version == 1
+        assert attempt.answers[reflection.ref.id] == {"responses": {pid: "worker one"}}
 
 
 def test_a_retried_save_is_not_applied_twice(client, platform, session):
