@@ -9,6 +9,7 @@ and PostgreSQL both have them), so concurrent first launches of a user cannot co
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func
@@ -99,14 +100,15 @@ _recent: OrderedDict[str, LaunchContext] = OrderedDict()
 RECENT_LAUNCHES = 2048
 
 
-def load_launch(session: Session, launch_id: str) -> LaunchContext:
+def load_launch(session: Callable[[], Session], launch_id: str) -> LaunchContext:
     """The stored context of a launch. Launch records never change, so recently used ones
-    are kept in memory (per process) and later requests of the same launch skip the read."""
+    are kept in memory (per process) and later requests of the same launch skip the read
+    (``session`` gives the request's session, and is only called for a read)."""
     cached = _recent.get(launch_id)
     if cached is not None:
         _recent.move_to_end(launch_id)
         return cached
-    record = session.get(LaunchRecord, launch_id)
+    record = session().get(LaunchRecord, launch_id)
     if record is None:
         raise LaunchSessionError("this launch is unknown; open the activity again from the LMS")
     context = LaunchContext.from_data(record.context_data)

@@ -70,7 +70,7 @@ def current_launch(*roles: str) -> LaunchContext:
     """The launch this request belongs to (from its launch token), optionally by role."""
     if "launch" not in g:
         launch_id, g.launch_token = launch_tokens().open(launch_token_from_request())
-        g.launch = load_launch(db_session(), launch_id)
+        g.launch = load_launch(db_session, launch_id)
     launch: LaunchContext = g.launch
     if roles and launch.role not in roles:
         raise AccessDenied(f"this page is for {' or '.join(roles)}s; you launched as {launch.role}")

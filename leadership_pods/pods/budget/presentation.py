@@ -97,26 +97,25 @@ def unjustified(plan: Plan) -> list[str]:
 
 
 def result_json(result: Result, plan: Plan) -> dict[str, Any]:
-    """What the grid updates after a change: every figure of ``result`` that a plan can move
-    (decimals as strings, each line and indicator by id), the summary in words and the
-    changed levers still lacking a justification.
+    """What the grid updates after a change (decimals as strings, each line and indicator
+    by id): every figure the grid shows that a plan can move, the totals, quality against
+    the floors, the lines that differ from the baseline, the notes, the summary in words and
+    the changed levers still lacking a justification.
 
-    Labels, units, baselines and floors are the scenario's and never change: the page has
-    them from the server-rendered grid, so they are not sent again on every keystroke.
+    It goes out on every change, so it carries nothing else: labels, units, baselines and
+    floors never change and are in the server-rendered grid already; a line's demand,
+    capacity and contract tier are in its notes; the Excel export and the CFO read the
+    :class:`~.results.Result` itself.
     """
     t = result.totals
     return {
         "scenario": result.scenario_id,
         "revenue_lines": [{
-            "id": r.id, "demand": r.demand, "capacity": r.capacity, "volume": r.volume,
-            "net_rate": _s(r.net_rate), "revenue": _s(r.revenue), "tier": r.tier,
-            "tier_lost": r.tier_lost, "variable_cost_per_unit": _s(r.variable_cost_per_unit),
-            "variable_cost": _s(r.variable_cost), "contribution": _s(r.contribution),
-            "capacity_limited": r.capacity_limited} for r in result.revenue_lines],
-        "cost_lines": [{
-            "id": c.id, "amount": _s(c.amount), "quantity": _opt(c.quantity),
-            "one_time_cost": _s(c.one_time_cost), "one_time_relief": _s(c.one_time_relief)}
-            for c in result.cost_lines],
+            "id": r.id, "volume": r.volume, "revenue": _s(r.revenue),
+            "variable_cost": _s(r.variable_cost), "contribution": _s(r.contribution)}
+            for r in result.revenue_lines],
+        "cost_lines": [{"id": c.id, "amount": _s(c.amount), "quantity": _opt(c.quantity)}
+                       for c in result.cost_lines],
         "pools": [{"id": p.id, "fte": _s(p.fte)} for p in result.pools],
         "totals": {
             "revenue": _s(t.revenue), "variable_cost": _s(t.variable_cost),
@@ -130,7 +129,6 @@ def result_json(result: Result, plan: Plan) -> dict[str, Any]:
             "id": q.id, "value": _s(q.value), "status": q.status.value,
             "status_text": STATUS_TEXT[q.status], "status_help": STATUS_HELP[q.status]}
             for q in result.quality],
-        "changed_levers": list(result.changed_levers),
         "changed_lines": list(result.changed_lines),
         "notes": list(result.notes),
         "summary": {"margin": describe_margin(result), "gap": gap_text(result),
