@@ -18,6 +18,7 @@ from .lti_tool.keys import KeyCipher
 from .lti_tool.launch_token import LaunchTokens
 from .lti_tool.login import LoginStates
 from .web.errors import register_error_handlers
+from .web.no_session import NoSessionInterface
 from .web.scope import EXTENSION
 from .web.security import register_security_headers
 from .web.transactions import register_transactions
@@ -46,11 +47,9 @@ def _configure_flask(app: Flask, settings: Settings) -> None:
         DEBUG=settings.debug,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
-        SESSION_COOKIE_NAME="lp_session",
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.is_https,
         PREFERRED_URL_SCHEME="https" if settings.is_https else "http",
     )
+    app.session_interface = NoSessionInterface()
     if settings.proxy_count:
         n = settings.proxy_count
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
