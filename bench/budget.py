@@ -76,7 +76,6 @@ import argparse
 import cProfile
 import io
 import json
-import logging
 import os
 import pstats
 import resource
@@ -88,11 +87,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from harness import BenchError, build, launch_and_start, quiet_logs, run
 
 POD = "budget-balancing"
 SECTION = "budget-simulation"
@@ -104,72 +100,9 @@ EXPORT_BLOCK = 4
 IMPORT_BLOCK = 2
 
 
-class BenchError(RuntimeError):
-    """The bench itself broke (a launch, a request or a workbook did not answer as expected)."""
-
-
-def quiet_logs() -> None:
-    """WARNING and up only: create_app sets the root logger to INFO (and the workbook code
-    logs every export at INFO)."""
-    logging.getLogger().setLevel(logging.WARNING)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-
-
 # ---------------------------------------------------------------------------------------
 # the app, the launch, the attempt and the saved plan
 # ---------------------------------------------------------------------------------------
-def bare() -> Any:
-    from flask import jsonify, request
-
-    payload = request.get_json(silent=True)
-    if payload is None:
-        return jsonify({"error": "invalid"}), 400
-    return jsonify({"ok": True})
-
-
-def build(directory: Path) -> tuple[Any, Any, Any]:
-    """The app (with /bench/bare), the JWKS server and the platform."""
-    from leadership_pods.lti_tool.platform_keys import PlatformKeyService
-    from tests.conftest import make_app, register
-    from tests.support.http_server import LocalServer
-    from tests.support.platform import TestPlatform
-
-    PlatformKeyService.forget()
-    app = make_app(f"sqlite:///{directory / 'bench.sqlite3'}", directory)
-    quiet_logs()
-    # before the app's first request: Flask refuses new routes after it
-    app.add_url_rule("/bench/bare", "bench_bare", bare, methods=["POST"])
-    platform = TestPlatform()
-    server = LocalServer(platform.wsgi).__enter__()
-    platform.base_url = server.url
-    register(app, platform)
-    return app, server, platform
-
-
-def launch_and_start(app: Any, platform: Any) -> tuple[Any, str]:
-    """A resident launched into the pod, the attempt started; (client, launch token)."""
-    import re
-
-    from tests.support.platform import TOOL_BASE_URL
-
-    client = app.test_client()
-    response = platform.launch(client, pod=POD, role="Learner")
-    if response.status_code != 303:
-        raise BenchError(f"launch answered {response.status_code}: "
-                         f"{response.get_data(as_text=True)[:500]}")
-    lt = parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
-    overview = client.get(f"/pods/{POD}", query_string={"lt": lt}, base_url=TOOL_BASE_URL)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                      overview.get_data(as_text=True))
-    if overview.status_code != 200 or not match:
-        raise BenchError(f"overview answered {overview.status_code} without a start form")
-    started = client.post(f"/pods/{POD}/start", data={"lt": lt, "csrf_token": match.group(1)},
-                          base_url=TOOL_BASE_URL)
-    if started.status_code != 303:
-        raise BenchError(f"start answered {started.status_code}")
-    return client, lt
-
-
 class Resident:
     """The page's side: the launch token carried from answer to answer, as budget.js does."""
 
@@ -646,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-budget-") as tmp:
         app, server, platform = build(Path(tmp))
         try:
-            client, lt = launch_and_start(app, platform)
+            client, lt = launch_and_start(app, platform, POD)
             resident = Resident(client, lt)
             resident.save_plan(GROWTH_AND_ACCESS)
             quiet_logs()
@@ -724,8 +657,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        sys.exit(2)
+    run(main)

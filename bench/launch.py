@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import tempfile
 import time
@@ -47,15 +46,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from harness import BenchError, quiet_logs, run
 
 TOOL_BASE_URL = "https://pods.test"
-
-
-class BenchError(RuntimeError):
-    """The bench itself broke (a login or launch did not answer as expected)."""
 
 
 # ---------------------------------------------------------------------------------------
@@ -137,13 +130,6 @@ def write_stock_config(directory: Path, platform: Any) -> Path:
 # ---------------------------------------------------------------------------------------
 # ours
 # ---------------------------------------------------------------------------------------
-def quiet_logs() -> None:
-    """WARNING and up only: create_app sets the root logger to INFO, and werkzeug logs
-    every request the JWKS server answers."""
-    logging.getLogger().setLevel(logging.WARNING)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-
-
 def make_our_app(directory: Path, platform: Any) -> Any:
     from leadership_pods import models  # noqa: F401  (every table on Base.metadata)
     from leadership_pods.app import create_app
@@ -390,8 +376,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        sys.exit(2)
+    run(main)

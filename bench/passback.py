@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import tempfile
 import time
@@ -48,9 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from harness import BenchError, quiet_logs, run
 
 TOOL_BASE_URL = "https://pods.test"
 ISSUER = "https://canvas.instructure.com"
@@ -58,16 +55,6 @@ CLIENT_ID = "10000000000042"
 DEPLOYMENT_ID = "42:9c8f0e1b7d6a5c4b3a2918f7e6d5c4b3a2918f7e"
 SCORE = {"activity_progress": "Completed", "grading_progress": "FullyGraded",
          "score_given": 8.0, "score_maximum": 10.0, "comment": "Well argued; quantify the savings."}
-
-
-class BenchError(RuntimeError):
-    """The bench itself broke (a score was not delivered)."""
-
-
-def quiet_logs() -> None:
-    """WARNING and up only, on both sides: create_app sets the root logger to INFO."""
-    logging.getLogger().setLevel(logging.WARNING)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 # ---------------------------------------------------------------------------------------
@@ -378,8 +365,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        sys.exit(2)
+    run(main)
