@@ -147,7 +147,7 @@ class AttemptService:
         row = self.session.connection().execute(_ATTEMPT_FOR_LAUNCH, {
             "platform_id": context.platform_id, "context_key": key,
             "resource_link_id": context.resource_link_id, "user_id": context.user_pk}).first()
-        return None if row is None else SaveState(*row)
+        return None if row is None else SaveState(**row._mapping)
 
     def find(self, placement: Placement, user_pk: int) -> Attempt | None:
         return self.session.scalar(select(Attempt).where(
