@@ -1,7 +1,8 @@
 """Database wiring: the declarative ``Base``, the engine and the session factory.
 
-The transaction boundary is the request (see ``web/transactions.py``) and
-``with session.begin():`` in the CLI and the worker. Services only ``flush()``.
+The transaction boundary is the request (see ``web/transactions.py``: one connection, one
+transaction, an ORM session joined to it when a view needs one) and ``with
+session.begin():`` in the CLI and the worker. Services only ``flush()``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -83,6 +84,12 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session_on(self, connection: Connection) -> Session:
+        """A session that joins ``connection``'s transaction without owning it: it flushes
+        into it, and whoever began the transaction commits or rolls it back."""
+        return Session(bind=connection, expire_on_commit=False,
+                       join_transaction_mode="rollback_only")
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -29,9 +29,10 @@ from ..passport_sync import enqueue_score
 from ..rubrics.assessments import AssessmentService
 from ..rubrics.models import STATUS_RELEASED
 from ..web.forms import LaunchForm
-from ..web.scope import current_launch, db_session, settings
+from ..web.scope import current_launch, db_connection, db_session, settings
 from .answers import WORDS_PER_MINUTE, case_end, word_count
 from .attempts import AttemptService, SaveConflict, progress, section_of
+from .autosave import Autosaves
 from .catalogue import load_catalogue
 from .errors import PodError, PodNotFound
 from .models import STATUS_SUBMITTED, Attempt, Placement
@@ -167,13 +168,13 @@ def save(slug: str) -> tuple[Response, int]:
     payload = request.get_json(silent=True)
     if payload is None:
         return jsonify({"error": "invalid", "message": "the save is not valid JSON"}), 400
-    service = AttemptService(db_session())
-    attempt = (service.attempt_for(context)
+    autosaves = Autosaves(db_connection())
+    attempt = (autosaves.attempt_for(context)
                if context.role == "resident" and context.pod_slug == slug else None)
     if attempt is None:
         return jsonify({"error": "no_attempt", "message": "start the pod first"}), 404
     try:
-        result = service.save(attempt, package, payload)
+        result = autosaves.save(attempt, package, payload)
     except SaveConflict as exc:
         return jsonify({"error": "conflict", "message": exc.message,
                         "version": exc.version}), 409

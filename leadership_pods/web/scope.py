@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import requests
 from flask import current_app, g, request
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..config.database import Database
@@ -34,10 +35,22 @@ def http() -> requests.Session:
     return current_app.extensions[EXTENSION]["http"]  # type: ignore[no-any-return]
 
 
+def db_connection() -> Connection:
+    """The request's connection, in the request's one transaction, which the request
+    commits or rolls back (web/transactions.py). The hot paths (autosave, the launch's
+    records) run Core statements on it without an ORM session."""
+    if "db_connection" not in g:
+        connection = database().engine.connect()
+        connection.begin()
+        g.db_connection = connection
+    return g.db_connection  # type: ignore[no-any-return]
+
+
 def db_session() -> Session:
-    """The request's session; the request commits or rolls it back (web/transactions.py)."""
+    """The request's ORM session, joined to the request's connection and its transaction
+    (its own ``commit()`` would not end it: the request does)."""
     if "db_session" not in g:
-        g.db_session = database().session_factory()
+        g.db_session = database().session_on(db_connection())
     return g.db_session  # type: ignore[no-any-return]
 
 

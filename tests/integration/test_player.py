@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from leadership_pods.pods.attempts import AttemptService, SaveConflict, SaveState
+from leadership_pods.pods.attempts import SaveConflict
+from leadership_pods.pods.autosave import Autosaves, SaveState
 from leadership_pods.pods.catalogue import load_catalogue
 from leadership_pods.pods.models import Attempt
 from tests.support.answers import complete_answers
@@ -118,12 +119,12 @@ def test_two_workers_racing_from_one_version_cannot_both_win(client, platform, d
 
     with db.session_factory() as first, db.session_factory() as second:
         mine, theirs = read(first), read(second)  # both workers read version 0
-        saved = AttemptService(first).save(
+        saved = Autosaves(first.connection()).save(
             mine, pod, body(0, reflection.ref.id, {"responses": {pid: "worker one"}}))
         assert saved.version == 1
         first.commit()
         with pytest.raises(SaveConflict) as lost:
-            AttemptService(second).save(
+            Autosaves(second.connection()).save(
                 theirs, pod, body(0, reflection.ref.id, {"responses": {pid: "worker two"}}))
         assert lost.value.version == 1
         second.rollback()
