@@ -7,8 +7,9 @@ one version, one UPDATE matches and the other answers a conflict).
 
 This is the hottest write of the tool, so it works on the request's
 :class:`~sqlalchemy.engine.Connection` (the same transaction the request commits) with two
-Core statements built once -- the attempt's row found from the launch, and the
-version-guarded UPDATE -- and never opens an ORM session.
+statements run on the driver (:mod:`..config.driver_sql`) -- the attempt's row found from
+the launch, in the column order of :class:`SaveState`, and the version-guarded UPDATE --
+and never opens an ORM session.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from ..config.database import utcnow
+from ..config.driver_sql import DriverStatement
 from ..lti_tool.claims import LaunchContext
 from .answers import AnswerError, clean_answer
 from .attempts import ReadOnly, SaveConflict, hooks_for, progress, section_of
@@ -31,7 +33,7 @@ from .validation_model import PodPackage
 _ATTEMPT = cast(Table, Attempt.__table__)
 _PLACEMENT = cast(Table, Placement.__table__)
 #: just the columns a save needs, found from the launch's link and user
-_ATTEMPT_FOR_LAUNCH = (
+_ATTEMPT_FOR_LAUNCH = DriverStatement(
     select(_ATTEMPT.c.id, _ATTEMPT.c.status, _ATTEMPT.c.version, _ATTEMPT.c.answers,
            _ATTEMPT.c.position, _ATTEMPT.c.active_seconds, _ATTEMPT.c.last_save_id,
            _ATTEMPT.c.last_activity_at)
@@ -41,9 +43,10 @@ _ATTEMPT_FOR_LAUNCH = (
            _PLACEMENT.c.resource_link_id == bindparam("resource_link_id"),
            _ATTEMPT.c.user_id == bindparam("user_id"))
 )
-_VERSION = select(_ATTEMPT.c.version).where(_ATTEMPT.c.id == bindparam("attempt_id"))
+_VERSION = DriverStatement(
+    select(_ATTEMPT.c.version).where(_ATTEMPT.c.id == bindparam("attempt_id")))
 #: applied only if nobody saved since the version the save was made from
-_SAVE = (
+_SAVE = DriverStatement(
     update(_ATTEMPT)
     .where(_ATTEMPT.c.id == bindparam("attempt_id"),
            _ATTEMPT.c.version == bindparam("base_version"))
@@ -86,10 +89,10 @@ class Autosaves:
     def attempt_for(self, context: LaunchContext) -> SaveState | None:
         """The launch's own attempt at its link's pod, in one query."""
         key = context.course.context_id if context.course else ""
-        row = self.connection.execute(_ATTEMPT_FOR_LAUNCH, {
+        row = _ATTEMPT_FOR_LAUNCH.execute(self.connection, {
             "platform_id": context.platform_id, "context_key": key,
             "resource_link_id": context.resource_link_id, "user_id": context.user_pk}).first()
-        return None if row is None else SaveState(**row._mapping)
+        return None if row is None else SaveState(*row)
 
     def save(self, attempt: SaveState, package: PodPackage, payload: Any) -> SaveResult:
         """Apply one autosave: ``{save_id, version, section, answer, position, active_ms}``."""
@@ -125,13 +128,13 @@ class Autosaves:
         now = utcnow()
         elapsed = (now - attempt.last_activity_at).total_seconds()
         active = int(min(active_ms / 1000, elapsed + 5, MAX_ACTIVE_PER_SAVE))
-        result = self.connection.execute(_SAVE, {
+        result = _SAVE.execute(self.connection, {
             "answers": answers, "version": version + 1, "last_save_id": save_id,
             "position": position or attempt.position, "last_activity_at": now,
             "active_seconds": attempt.active_seconds + max(active, 0),
             "attempt_id": attempt.id, "base_version": version})
         if result.rowcount != 1:  # another worker saved first
-            current = self.connection.execute(_VERSION, {"attempt_id": attempt.id}).scalar()
+            current = _VERSION.execute(self.connection, {"attempt_id": attempt.id}).scalar()
             raise SaveConflict(current if current is not None else attempt.version)
         return _result(package, answers, version + 1, now, section.ref.id)
 
