@@ -88,8 +88,9 @@ _by_engine: weakref.WeakKeyDictionary[Any, _Snapshots] = weakref.WeakKeyDictiona
 
 
 def snapshots_for(session: Session) -> _Snapshots:
-    """The snapshots of the database this session talks to (one set per engine)."""
-    engine = session.get_bind()
+    """The snapshots of the database this session talks to (one set per engine, also for
+    a session bound to one of the engine's connections, as a request's is)."""
+    engine = session.get_bind().engine
     found = _by_engine.get(engine)
     if found is None:
         found = _by_engine.setdefault(engine, _Snapshots())

@@ -313,3 +313,22 @@ def test_moodle_new_window_restarts_from_moodles_launch_page(app, moodle):
                        base_url=TOOL_BASE_URL)
     assert again.status_code == 303
     assert again.headers["Location"] == "https://moodle.example.edu/mod/lti/launch.php?id=2"
+
+
+def test_repeat_launches_reuse_the_registration_snapshot(app, client, platform, db):
+    """The registration and deployment of a launch are read once per few seconds per worker,
+    not on every login and launch (the request's session is bound to its connection)."""
+    from sqlalchemy import event
+
+    landing(platform.launch(client))
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        landing(platform.launch(app.test_client()))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert not [s for s in statements if "FROM lti_platform" in s or "FROM lti_deployment" in s]
