@@ -38,7 +38,9 @@ def http() -> requests.Session:
 def db_connection() -> Connection:
     """The request's connection, in the request's one transaction, which the request
     commits or rolls back (web/transactions.py). The hot paths (autosave, the launch's
-    records) run Core statements on it without an ORM session."""
+    records) run their statements on it; autosave never needs an ORM session."""
+    if "db_session" in g:  # the session came first: its connection, its transaction
+        return g.db_session.connection()  # type: ignore[no-any-return]
     if "db_connection" not in g:
         connection = database().engine.connect()
         connection.begin()
@@ -47,10 +49,14 @@ def db_connection() -> Connection:
 
 
 def db_session() -> Session:
-    """The request's ORM session, joined to the request's connection and its transaction
-    (its own ``commit()`` would not end it: the request does)."""
+    """The request's ORM session. Made first, it connects only when it first needs the
+    database (a login answered from the registration snapshot never does); made after
+    :func:`db_connection`, it joins that connection's transaction. Either way the request
+    ends the one transaction."""
     if "db_session" not in g:
-        g.db_session = database().session_on(db_connection())
+        connection = g.get("db_connection")
+        g.db_session = (database().session_factory() if connection is None
+                        else database().session_on(connection))
     return g.db_session  # type: ignore[no-any-return]
 
 

@@ -1,9 +1,10 @@
 """The one place a request commits or rolls back (as indico's request handler does).
 
-A request that touched the database holds one connection with one transaction
-(``scope.db_connection``), and perhaps an ORM session joined to it (``scope.db_session``).
-A response under 400 commits it, after the session has flushed; any other response, or an
-exception, rolls it back.
+A request that touched the database has one transaction: on the connection it asked for
+first (``scope.db_connection``), with an ORM session joined to it if a view also needed
+one, or on the ORM session it asked for first (``scope.db_session``), whose connection the
+hot paths then share. A response under 400 commits it, after the session has flushed; any
+other response, or an exception, rolls it back.
 """
 
 from __future__ import annotations
@@ -18,27 +19,34 @@ log = logging.getLogger(__name__)
 def register_transactions(app: Flask) -> None:
     @app.after_request
     def commit(response: Response) -> Response:
-        connection = g.pop("db_connection", None)
-        if connection is None:
-            return response  # nothing was read or written: no transaction to end
         session = g.pop("db_session", None)
+        connection = g.pop("db_connection", None)
+        ok = response.status_code < 400
         try:
-            if response.status_code < 400:
-                if session is not None:
+            if connection is not None:  # the connection came first and owns the transaction
+                if ok and session is not None:
                     session.flush()
-                connection.commit()
-            else:
-                connection.rollback()
+                if ok:
+                    connection.commit()
+                else:
+                    connection.rollback()
+            elif session is not None and session.in_transaction():
+                if ok:
+                    session.commit()
+                else:
+                    session.rollback()
         finally:
             if session is not None:
                 session.close()
-            connection.close()
+            if connection is not None:
+                connection.close()
         return response
 
     @app.teardown_request
     def close(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
+            session.rollback()
             session.close()
         connection = g.pop("db_connection", None)
         if connection is not None:
