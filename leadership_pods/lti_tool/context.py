@@ -12,31 +12,33 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func
+from sqlalchemy import Connection, Table, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..config.database import utcnow
+from ..config.driver_sql import DriverStatement
 from .claims import LaunchContext
 from .errors import LaunchSessionError
 from .models import LaunchRecord, LmsContext, LmsUser, Membership
 
-_statements: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
+_statements: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], DriverStatement] = {}
 
 
 def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...],
-                      values: tuple[str, ...]) -> Any:
-    """Built once per table and dialect, so SQLAlchemy's compiled-statement cache hits."""
+                      values: tuple[str, ...]) -> DriverStatement:
+    """Built once per table, columns and dialect; run on the driver (config/driver_sql)."""
     cache_key = (dialect, table.name, keys, values)
     statement = _statements.get(cache_key)
     if statement is None:
         dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        base = dialect_insert(table)
+        base = dialect_insert(table).values(
+            {name: bindparam(name) for name in (*keys, *values, "updated_at")})
         changes: dict[str, Any] = {
             name: func.coalesce(base.excluded[name], table.c[name]) for name in values}
         changes["updated_at"] = base.excluded.updated_at
-        statement = base.on_conflict_do_update(index_elements=list(keys), set_=changes
-                                               ).returning(table.c.id)
+        statement = DriverStatement(base.on_conflict_do_update(
+            index_elements=list(keys), set_=changes).returning(table.c.id))
         _statements[cache_key] = statement
     return statement
 
@@ -44,8 +46,10 @@ def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...],
 _USERS = cast(Table, LmsUser.__table__)
 _COURSES = cast(Table, LmsContext.__table__)
 _MEMBERSHIPS = cast(Table, Membership.__table__)
-#: a Core insert on the table: the ORM's bulk-insert path does much more for one row
-_RECORD_LAUNCH = cast(Table, LaunchRecord.__table__).insert()
+_LAUNCHES = cast(Table, LaunchRecord.__table__)
+#: one row per launch, every column given, run on the driver (config/driver_sql)
+_RECORD_LAUNCH = DriverStatement(_LAUNCHES.insert().values(
+    {column.name: bindparam(column.name) for column in _LAUNCHES.columns}))
 
 
 def upsert(connection: Connection, table: Table, keys: dict[str, Any],
@@ -55,7 +59,7 @@ def upsert(connection: Connection, table: Table, keys: dict[str, Any],
     transaction), so the request's one commit or rollback covers the row."""
     statement = _upsert_statement(connection.dialect.name, table, tuple(keys), tuple(values))
     params = {**keys, **values, "updated_at": utcnow()}
-    return int(connection.execute(statement, params).scalar_one())
+    return int(statement.execute(connection, params).scalar())
 
 
 class LaunchRecorder:
@@ -87,7 +91,7 @@ class LaunchRecorder:
                                           for k in ("cohort", "specialty", "pgy", "stage")}},
             )
         recorded = LaunchContext(**{**vars(context), "user_pk": user_pk, "course_pk": course_pk})
-        connection.execute(_RECORD_LAUNCH, {
+        _RECORD_LAUNCH.execute(connection, {
             "id": context.launch_id, "platform_id": context.platform_id,
             "deployment_pk": context.deployment_pk, "user_id": user_pk, "context_pk": course_pk,
             "message_type": context.message_type, "role": context.role,

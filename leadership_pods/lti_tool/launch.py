@@ -21,11 +21,12 @@ from typing import Any, cast
 
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..config.database import utcnow
+from ..config.driver_sql import DriverStatement
 from ..config.settings import Settings
 from .claims import LaunchContext, build_launch_context, check_required_claims
 from .context import LaunchRecorder
@@ -47,7 +48,9 @@ PRUNE_RATE = 0.01
 NONCE_MEMORY = timedelta(days=1)
 #: Core statements on the session's connection (the ORM's bulk-insert path costs more)
 _NONCES = cast(Table, UsedNonce.__table__)
-_RECORD_NONCE = _NONCES.insert()
+#: run on the driver (config/driver_sql): one row, every column given
+_RECORD_NONCE = DriverStatement(_NONCES.insert().values(
+    {column.name: bindparam(column.name) for column in _NONCES.columns}))
 
 
 def state_cookie_name(state: str) -> str:
@@ -241,7 +244,7 @@ class LaunchService:
         """Record the nonce: its primary key makes a second use fail, on every worker."""
         connection = self.session.connection()  # the request's transaction
         try:
-            connection.execute(_RECORD_NONCE, {"platform_id": platform.id, "nonce": nonce,
+            _RECORD_NONCE.execute(connection, {"platform_id": platform.id, "nonce": nonce,
                                                "used_at": utcnow()})
         except IntegrityError as exc:
             raise _refuse("nonce", "this launch has already been used (a replayed id_token "
