@@ -18,6 +18,7 @@ from .lti_tool.keys import KeyCipher
 from .lti_tool.launch_token import LaunchTokens
 from .lti_tool.login import LoginStates
 from .web.errors import register_error_handlers
+from .web.json_provider import FastJSONProvider
 from .web.no_session import NoSessionInterface
 from .web.scope import EXTENSION
 from .web.security import register_security_headers
@@ -85,6 +86,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     configure_logging(settings.debug)
     app = Flask(__name__, instance_path=str(settings.instance_path),
                 template_folder="web/templates", static_folder="web/static")
+    app.json = FastJSONProvider(app)
     _configure_flask(app, settings)
     _init_database(app, settings)
     register_transactions(app)
