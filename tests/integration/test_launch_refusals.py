@@ -208,7 +208,7 @@ def test_expired_login_state(app, client, platform, monkeypatch):
     auth = platform.login(client)
     token = platform.sign(platform.claims(nonce=auth["nonce"]))
     later = time.time() + 3600
-    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
+    monkeypatch.setattr("leadership_pods.lti_tool.signing.time.time", lambda: later)
     response = platform.post_launch(client, token, auth["state"])
     assert response.status_code == 400
     assert "login for this launch has expired" in response.get_data(as_text=True)
