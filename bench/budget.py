@@ -15,8 +15,9 @@ in one run:
 
 1. **model recomputes per second**: ``model.evaluate(CARDIOLOGY, plan)`` called directly,
    cycling over the two worked plans of ``examples.py``; beside it, the evaluate view's
-   work without the request (``Plan.from_json`` of the parsed body, ``evaluate``,
-   ``presentation.result_json``, ``json.dumps``). Informational, no target.
+   work without the request (the body parsed and the answer serialized by
+   ``config.fast_json``, as the view does; ``Plan.from_json``, ``evaluate``,
+   ``presentation.result_json``). Informational, no target.
 2. **recalculation round trip** (``BENCH recalc-cost``, target: within 2x): through the
    Flask test client, ``POST /pods/budget-balancing/budget/evaluate`` with
    ``{"plan": plan}``, ``Content-Type: application/json``, ``Accept: application/json``
@@ -241,6 +242,7 @@ def spread(ratios: list[float]) -> str:
 # 1. the model
 # ---------------------------------------------------------------------------------------
 def model_sides(plans: list[Any], bodies: list[bytes]) -> list[Side]:
+    from leadership_pods.config import fast_json
     from leadership_pods.pods.budget.model import evaluate
     from leadership_pods.pods.budget.plan import Plan
     from leadership_pods.pods.budget.plugin import SCENARIO
@@ -255,9 +257,9 @@ def model_sides(plans: list[Any], bodies: list[bytes]) -> list[Side]:
 
     def view_work() -> tuple[int, Any]:
         i = state["view"] = (state["view"] + 1) % len(plans)
-        plan = Plan.from_json(json.loads(bodies[i])["plan"], SCENARIO)
+        plan = Plan.from_json(fast_json.loads(bodies[i])["plan"], SCENARIO)
         result = evaluate(SCENARIO, plan)
-        return i, json.dumps({"plan": plan.to_json(),
+        return i, fast_json.dumps({"plan": plan.to_json(),
                               "result": result_json(result, plan)})
 
     def check_margin(answer: tuple[int, Any]) -> None:

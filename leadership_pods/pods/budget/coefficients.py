@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import TypeVar
 
 from .money import ZERO, cents
-from .scenario import Scenario
+from .results import CostLineResult
+from .scenario import CapitalItem, Scenario, VolumeInitiative
 from .service_line import QualityEffect, VolumeEffect
 
 
@@ -140,3 +141,45 @@ def _indicator_terms(scenario: Scenario, ind: str) -> IndicatorTerms:
         lines=tuple((n, line.quality_per_1000_units.get(ind))
                     for n, line in enumerate(scenario.revenue_lines)
                     if line.quality_per_1000_units.get(ind)))
+
+
+@dataclass(frozen=True)
+class CostTables:
+    """The cost lines a plan can only switch, built once: each initiative's line (not
+    pursued, pursued), each capital item's (kept, deferred), the fixed costs, and the labels
+    of the lines a plan scales."""
+
+    supply_labels: tuple[str, ...]
+    hours_labels: tuple[str, ...]
+    initiatives: tuple[tuple[CostLineResult, CostLineResult], ...]
+    capital: tuple[tuple[CostLineResult, CostLineResult], ...]
+    fixed: tuple[CostLineResult, ...]
+
+
+RECRUITING_LABEL = "Recruiting for converted positions (one-time)"
+
+
+@per_scenario
+def cost_tables(scenario: Scenario) -> CostTables:
+    def initiative(init: VolumeInitiative, on: bool) -> CostLineResult:
+        return CostLineResult(init.cost_line_id, f"Initiative: {init.label}", "initiatives",
+                              "fixed", cents(init.recurring_cost + init.one_time_cost
+                                             if on else ZERO),
+                              one_time_cost=cents(init.one_time_cost if on else ZERO))
+
+    def capital(item: CapitalItem, deferred: bool) -> CostLineResult:
+        return CostLineResult(
+            item.cost_line_id, f"Capital: {item.label} (first-year expense)", "capital", "fixed",
+            cents(item.added_maintenance if deferred else item.annual_expense),
+            one_time_relief=cents(item.annual_expense - item.added_maintenance
+                                  if deferred else ZERO))
+
+    return CostTables(
+        supply_labels=tuple(f"Supplies and variable cost: {line.supply_label}"
+                            for line in scenario.revenue_lines),
+        hours_labels=tuple(f"Service hours: {hours.label}" for hours in scenario.service_hours),
+        initiatives=tuple((initiative(i, False), initiative(i, True))
+                          for i in scenario.initiatives),
+        capital=tuple((capital(k, False), capital(k, True)) for k in scenario.capital_items),
+        fixed=tuple(CostLineResult(f.id, f.label, f.group, "fixed", cents(f.amount))
+                    for f in scenario.fixed_costs))

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .coefficients import coefficients, per_scenario
+from .coefficients import RECRUITING_LABEL, coefficients, cost_tables, per_scenario
 from .errors import Refusal, UnsafePlan
 from .money import HUNDRED, ZERO, cents, money, number, plural, round_to, whole
 from .plan import Plan, validate_plan
@@ -59,7 +59,6 @@ from .results import (
     Totals,
 )
 from .scenario import Scenario
-from .service_line import RevenueLine
 
 _THOUSAND = Decimal(1000)
 
@@ -138,7 +137,11 @@ def _compute(scenario: Scenario, plan: Plan) -> Result:
     deficit = {p.id: max(ZERO, p.baseline_fte - p.fte) for p in pools}
     surplus = {p.id: max(ZERO, p.fte - p.baseline_fte) for p in pools}
     revenue_lines, notes = _revenue_lines(scenario, plan, deficit, surplus)
-    cost_lines = (*map(_supply_line, scenario.revenue_lines, revenue_lines),
+    supply = cost_tables(scenario).supply_labels
+    cost_lines = (*(CostLineResult(line.supply_line_id, label, "supplies", "variable",
+                                   line.variable_cost, Decimal(line.volume),
+                                   line.variable_cost_per_unit)
+                    for line, label in zip(revenue_lines, supply, strict=True)),
                   *_operating_lines(scenario, plan))
     totals = _totals(scenario, revenue_lines, cost_lines)
     quality = _quality(scenario, plan, revenue_lines, deficit, surplus)
@@ -151,19 +154,28 @@ def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
                                                          tuple[str, ...]]:
     lines, notes = [], []
     value = plan.value
+    # a lever at 0 (most of them in any plan) adds 0 to every term: its terms are skipped
     for line, terms in zip(scenario.revenue_lines, coefficients(scenario).lines, strict=True):
-        demand = line.volume + whole(line.volume * value(terms.volume_lever) / HUNDRED)
+        demand = line.volume
+        change = value(terms.volume_lever)
+        if change:
+            demand += whole(line.volume * change / HUNDRED)
         capacity = line.capacity
         for init_id, run_rate, added in terms.initiatives:
             share = value(init_id)
-            demand += whole(run_rate * share / HUNDRED)
-            capacity += added if share > 0 else 0
+            if share:
+                demand += whole(run_rate * share / HUNDRED)
+                capacity += added if share > 0 else 0
         for hours_id, per_added, per_closed, per_session in terms.hours:
             sessions = int(value(hours_id))
-            demand += per_added * max(sessions, 0) - per_closed * max(-sessions, 0)
-            capacity += per_session * sessions
+            if sessions:
+                demand += per_added * max(sessions, 0) - per_closed * max(-sessions, 0)
+                capacity += per_session * sessions
         for pool_id, above, below in terms.pools:
-            demand += whole(above * surplus[pool_id]) - whole(below * deficit[pool_id])
+            if surplus[pool_id]:
+                demand += whole(above * surplus[pool_id])
+            if deficit[pool_id]:
+                demand -= whole(below * deficit[pool_id])
         volume = max(0, min(capacity, demand))
         if demand > capacity:
             notes.append(f"{line.label}: the plan asks for {demand:,} {plural(line.unit)} but capacity "
@@ -182,56 +194,48 @@ def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
     return tuple(lines), tuple(notes)
 
 
-def _supply_line(spec: RevenueLine, line: RevenueLineResult) -> CostLineResult:
-    return CostLineResult(line.supply_line_id, f"Supplies and variable cost: {spec.supply_label}",
-                          "supplies", "variable", line.variable_cost, Decimal(line.volume),
-                          line.variable_cost_per_unit)
-
-
 def _operating_lines(scenario: Scenario, plan: Plan) -> tuple[CostLineResult, ...]:
+    tables = cost_tables(scenario)
+    value = plan.value
     paid = _positions(scenario, plan, paid=True)
     lines = [CostLineResult(s.id, s.label, "staffing", "step_fixed",
                             cents(paid[s.id] * s.loaded_cost), paid[s.id], s.loaded_cost)
              for s in scenario.staffing_lines]
     conv = scenario.conversion
-    recruiting = cents(plan.value(conv.lever_id) * conv.recruiting_cost)
-    lines.append(CostLineResult("cost.recruiting", "Recruiting for converted positions "
-                                "(one-time)", "staffing", "fixed", recruiting,
-                                plan.value(conv.lever_id), conv.recruiting_cost,
+    converted = value(conv.lever_id)
+    recruiting = cents(converted * conv.recruiting_cost)
+    lines.append(CostLineResult("cost.recruiting", RECRUITING_LABEL, "staffing", "fixed",
+                                recruiting, converted, conv.recruiting_cost,
                                 one_time_cost=recruiting))
-    for hours in scenario.service_hours:
-        sessions = plan.value(hours.id)
-        lines.append(CostLineResult(hours.cost_line_id, f"Service hours: {hours.label}",
-                                    "service_hours", "step_fixed",
+    for hours, label in zip(scenario.service_hours, tables.hours_labels, strict=True):
+        sessions = value(hours.id)
+        lines.append(CostLineResult(hours.cost_line_id, label, "service_hours", "step_fixed",
                                     cents(sessions * hours.cost_per_session), sessions,
                                     hours.cost_per_session))
-    for init in scenario.initiatives:
-        on = plan.value(init.id) > 0
-        lines.append(CostLineResult(init.cost_line_id, f"Initiative: {init.label}", "initiatives",
-                                    "fixed", cents(init.recurring_cost + init.one_time_cost
-                                                   if on else ZERO),
-                                    one_time_cost=cents(init.one_time_cost if on else ZERO)))
-    for item in scenario.capital_items:
-        deferred = plan.value(item.id) == 1
-        lines.append(CostLineResult(
-            item.cost_line_id, f"Capital: {item.label} (first-year expense)", "capital", "fixed",
-            cents(item.added_maintenance if deferred else item.annual_expense),
-            one_time_relief=cents(item.annual_expense - item.added_maintenance
-                                  if deferred else ZERO)))
-    lines.extend(CostLineResult(f.id, f.label, f.group, "fixed", cents(f.amount))
-                 for f in scenario.fixed_costs)
+    # initiatives (pursued or not), capital items (deferred or not), fixed costs: built once
+    lines.extend(pair[value(init.id) > 0]
+                 for init, pair in zip(scenario.initiatives, tables.initiatives, strict=True))
+    lines.extend(pair[value(item.id) == 1]
+                 for item, pair in zip(scenario.capital_items, tables.capital, strict=True))
+    lines.extend(tables.fixed)
     return tuple(lines)
 
 
 def _totals(scenario: Scenario, revenue_lines: tuple[RevenueLineResult, ...],
             cost_lines: tuple[CostLineResult, ...]) -> Totals:
     revenue = sum((line.revenue for line in revenue_lines), ZERO)
-    variable = sum((c.amount for c in cost_lines if c.behaviour == "variable"), ZERO)
-    fixed = sum((c.amount for c in cost_lines if c.behaviour != "variable"), ZERO)
+    variable = fixed = one_time_costs = relief = ZERO
+    for c in cost_lines:  # one pass (sums of cents are exact in any order)
+        if c.behaviour == "variable":
+            variable += c.amount
+        else:
+            fixed += c.amount
+        if c.one_time_cost:
+            one_time_costs += c.one_time_cost
+        if c.one_time_relief:
+            relief += c.one_time_relief
     margin = revenue - variable - fixed
     pct = cents(margin / revenue * HUNDRED) if revenue else ZERO
-    one_time_costs = sum((c.one_time_cost for c in cost_lines), ZERO)
-    relief = sum((c.one_time_relief for c in cost_lines), ZERO)
     target = cents(scenario.goals.margin_target)
     return Totals(revenue, variable, revenue - variable, fixed, margin, pct, target,
                   margin - target, one_time_costs, relief, margin + one_time_costs - relief)
