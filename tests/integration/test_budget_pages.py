@@ -94,7 +94,7 @@ def test_evaluate_returns_the_models_numbers(client, platform):
     assert result["summary"]["gap"].endswith("above the target")
     assert result["unjustified"] == ["supply.imaging"]
     assert result["changed_lines"] and "cost.supplies.imaging" in result["changed_lines"]
-    assert data["plan"] == plan.to_json()
+    assert set(data) == {"result"}  # the grid keeps the plan it sent
     assert response.headers["X-Launch-Token"]
 
 

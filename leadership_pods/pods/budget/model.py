@@ -65,18 +65,13 @@ _THOUSAND = Decimal(1000)
 
 def evaluate(scenario: Scenario, plan: Plan) -> Result:
     """Compute the P&L and quality of ``plan``; raise ``UnsafePlan`` if it is unsafe."""
-    result = _compute(scenario, plan)
-    before = _baseline_amounts(scenario)
-    changed = (*(line.id for line in result.revenue_lines if line.revenue != before[line.id]),
-               *(line.id for line in result.cost_lines if line.amount != before[line.id]))
-    return Result(result.scenario_id, result.revenue_lines, result.cost_lines, result.pools,
-                  result.totals, result.quality, plan.changed_levers(), changed, result.notes)
+    return _compute(scenario, plan, _baseline_amounts(scenario))
 
 
 @per_scenario
 def baseline(scenario: Scenario) -> Result:
     """The year as it opens: after the payer cut, before any lever."""
-    return _compute(scenario, Plan())
+    return _compute(scenario, Plan(), None)
 
 
 @per_scenario
@@ -128,7 +123,9 @@ def _refusals(scenario: Scenario, plan: Plan, pools: tuple[PoolResult, ...]
     return tuple(refusals)
 
 
-def _compute(scenario: Scenario, plan: Plan) -> Result:
+def _compute(scenario: Scenario, plan: Plan, before: dict[str, Decimal] | None) -> Result:
+    """The evaluated plan; ``changed_lines`` against ``before`` (line amounts by id), empty
+    without it (the baseline itself)."""
     validate_plan(scenario, plan)
     pools = _pools(scenario, plan)
     refusals = _refusals(scenario, plan, pools)
@@ -145,8 +142,11 @@ def _compute(scenario: Scenario, plan: Plan) -> Result:
                   *_operating_lines(scenario, plan))
     totals = _totals(scenario, revenue_lines, cost_lines)
     quality = _quality(scenario, plan, revenue_lines, deficit, surplus)
+    changed = () if before is None else (
+        *(line.id for line in revenue_lines if line.revenue != before[line.id]),
+        *(line.id for line in cost_lines if line.amount != before[line.id]))
     return Result(scenario.id, revenue_lines, cost_lines, pools, totals, quality,
-                  plan.changed_levers(), (), notes)
+                  plan.changed_levers(), changed, notes)
 
 
 def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],

@@ -32,9 +32,11 @@ PLAN_VERSION = 1
 
 
 def canonical(value: Decimal) -> Decimal:
-    """The same number in one spelling (``5.0`` -> ``5``), so stored plans compare equal."""
-    normal = value.normalize()
-    return Decimal(f"{normal:f}")
+    """The same number in one spelling (``5.0`` -> ``5``, ``1E+1`` -> ``10``, ``-0`` ->
+    ``0``), so stored plans compare equal."""
+    if value == value.to_integral_value():
+        return Decimal(int(value))
+    return value.normalize()  # a fraction: normalize() never gives an exponent above 0
 
 
 @dataclass(frozen=True)

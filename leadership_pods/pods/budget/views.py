@@ -134,14 +134,14 @@ def too_large(_exc: RequestEntityTooLarge) -> tuple[Response, int]:
 
 @blueprint.post("/evaluate")
 def evaluate_plan(slug: str) -> tuple[Response, int]:
-    """``{"plan": plan}`` -> every line, the totals, margin against target, quality against
-    floors and the changed levers still lacking a justification; 409 with ``refusals`` for
-    an unsafe plan, 422 for an invalid one."""
+    """``{"plan": plan}`` -> ``{"result": ...}``: every line, the totals, margin against
+    target, quality against floors and the changed levers still lacking a justification (the
+    grid keeps the plan it sent); 409 with ``refusals`` for an unsafe plan, 422 for an
+    invalid one."""
     _scope(slug)
     data = _json_body(MAX_PLAN_BYTES)
     plan = Plan.from_json(data.get("plan", data), SCENARIO)
-    result = evaluate(SCENARIO, plan)
-    return _reply({"plan": plan.to_json(), "result": result_json(result, plan)})
+    return _reply({"result": result_json(evaluate(SCENARIO, plan), plan)})
 
 
 @blueprint.post("/cfo")
