@@ -90,9 +90,10 @@ def safety_refusals(scenario: Scenario, plan: Plan) -> tuple[Refusal, ...]:
 
 def _positions(scenario: Scenario, plan: Plan, paid: bool) -> dict[str, Decimal]:
     conv = scenario.conversion
-    converted = plan.value(conv.lever_id)
+    values = plan.values.get
+    converted = values(conv.lever_id, ZERO)
     share = conv.year_one_pct / HUNDRED if paid else Decimal(1)
-    fte = {s.id: s.fte + plan.value(s.lever_id) for s in scenario.staffing_lines}
+    fte = {s.id: s.fte + values(s.lever_id, ZERO) for s in scenario.staffing_lines}
     fte[conv.to_line] += conv.employed_per_agency * converted * share
     fte[conv.from_line] -= converted * share
     return fte
@@ -153,21 +154,21 @@ def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
                    surplus: dict[str, Decimal]) -> tuple[tuple[RevenueLineResult, ...],
                                                          tuple[str, ...]]:
     lines, notes = [], []
-    value = plan.value
+    values = plan.values.get
     # a lever at 0 (most of them in any plan) adds 0 to every term: its terms are skipped
     for line, terms in zip(scenario.revenue_lines, coefficients(scenario).lines, strict=True):
         demand = line.volume
-        change = value(terms.volume_lever)
+        change = values(terms.volume_lever, ZERO)
         if change:
             demand += whole(line.volume * change / HUNDRED)
         capacity = line.capacity
         for init_id, run_rate, added in terms.initiatives:
-            share = value(init_id)
+            share = values(init_id, ZERO)
             if share:
                 demand += whole(run_rate * share / HUNDRED)
                 capacity += added if share > 0 else 0
         for hours_id, per_added, per_closed, per_session in terms.hours:
-            sessions = int(value(hours_id))
+            sessions = int(values(hours_id, ZERO))
             if sessions:
                 demand += per_added * max(sessions, 0) - per_closed * max(-sessions, 0)
                 capacity += per_session * sessions
@@ -180,7 +181,7 @@ def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
         if demand > capacity:
             notes.append(f"{line.label}: the plan asks for {demand:,} {plural(line.unit)} but capacity "
                          f"is {capacity:,}; {demand - capacity:,} cannot be done.")
-        tier = line.tiers[int(value(terms.supply_lever))]
+        tier = line.tiers[int(values(terms.supply_lever, ZERO))]
         lost = volume < tier.min_volume
         if lost:
             notes.append(f"{line.label}: {volume:,} {plural(line.unit)} miss the {tier.label}'s "
@@ -196,26 +197,26 @@ def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
 
 def _operating_lines(scenario: Scenario, plan: Plan) -> tuple[CostLineResult, ...]:
     tables = cost_tables(scenario)
-    value = plan.value
+    values = plan.values.get
     paid = _positions(scenario, plan, paid=True)
     lines = [CostLineResult(s.id, s.label, "staffing", "step_fixed",
                             cents(paid[s.id] * s.loaded_cost), paid[s.id], s.loaded_cost)
              for s in scenario.staffing_lines]
     conv = scenario.conversion
-    converted = value(conv.lever_id)
+    converted = values(conv.lever_id, ZERO)
     recruiting = cents(converted * conv.recruiting_cost)
     lines.append(CostLineResult("cost.recruiting", RECRUITING_LABEL, "staffing", "fixed",
                                 recruiting, converted, conv.recruiting_cost,
                                 one_time_cost=recruiting))
     for hours, label in zip(scenario.service_hours, tables.hours_labels, strict=True):
-        sessions = value(hours.id)
+        sessions = values(hours.id, ZERO)
         lines.append(CostLineResult(hours.cost_line_id, label, "service_hours", "step_fixed",
                                     cents(sessions * hours.cost_per_session), sessions,
                                     hours.cost_per_session))
     # initiatives (pursued or not), capital items (deferred or not), fixed costs: built once
-    lines.extend(pair[value(init.id) > 0]
+    lines.extend(pair[values(init.id, ZERO) > 0]
                  for init, pair in zip(scenario.initiatives, tables.initiatives, strict=True))
-    lines.extend(pair[value(item.id) == 1]
+    lines.extend(pair[values(item.id, ZERO) == 1]
                  for item, pair in zip(scenario.capital_items, tables.capital, strict=True))
     lines.extend(tables.fixed)
     return tuple(lines)
@@ -245,18 +246,18 @@ def _quality(scenario: Scenario, plan: Plan, revenue_lines: tuple[RevenueLineRes
              deficit: dict[str, Decimal], surplus: dict[str, Decimal]
              ) -> tuple[IndicatorResult, ...]:
     results = []
-    lever = plan.value
+    values = plan.values.get
     for ind, terms in zip(scenario.indicators, coefficients(scenario).indicators, strict=True):
         value = ind.baseline
         for pool_id, below, above in terms.pools:
             value += deficit[pool_id] * below + surplus[pool_id] * above
         for hours_id, added, closed in terms.hours:
-            sessions = lever(hours_id)
+            sessions = values(hours_id, ZERO)
             value += max(sessions, ZERO) * added + max(-sessions, ZERO) * closed
         for init_id, at_run_rate in terms.initiatives:
-            value += lever(init_id) / HUNDRED * at_run_rate
+            value += values(init_id, ZERO) / HUNDRED * at_run_rate
         for item_id, if_deferred in terms.capital:
-            if lever(item_id) == 1:
+            if values(item_id, ZERO) == 1:
                 value += if_deferred
         for index, per_1000 in terms.lines:
             line = revenue_lines[index]

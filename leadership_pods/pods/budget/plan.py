@@ -52,14 +52,16 @@ class LeverChange:
 @dataclass(frozen=True)
 class Plan:
     changes: Mapping[str, LeverChange] = field(default_factory=dict)
+    #: each touched lever's value by id (the model's lookups: ``values.get(id, ZERO)``)
+    values: Mapping[str, Decimal] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ordered = dict(sorted(self.changes.items()))
         object.__setattr__(self, "changes", MappingProxyType(ordered))
+        object.__setattr__(self, "values", {lid: c.value for lid, c in ordered.items()})
 
     def value(self, lever_id: str) -> Decimal:
-        change = self.changes.get(lever_id)
-        return change.value if change else ZERO
+        return self.values.get(lever_id, ZERO)
 
     def changed_levers(self) -> tuple[str, ...]:
         """Ids of the levers whose value differs from today, in id order."""
@@ -90,14 +92,14 @@ class Plan:
     @classmethod
     def from_json(cls, data: Any, scenario: Scenario) -> Plan:
         """Read a stored plan and check it against ``scenario`` (see :func:`validate_plan`)."""
-        if not isinstance(data, Mapping) or not isinstance(data.get("levers", {}), Mapping):
+        if not _is_object(data) or not _is_object(data.get("levers", {})):
             raise InvalidPlan("A plan must be an object with a 'levers' object.")
         if data.get("version", PLAN_VERSION) != PLAN_VERSION:
             raise InvalidPlan(f"This plan was saved in format {data.get('version')!r}; "
                               f"only format {PLAN_VERSION} can be read.")
         changes: dict[str, LeverChange] = {}
         for lever_id, raw in data.get("levers", {}).items():
-            if not isinstance(raw, Mapping):
+            if not _is_object(raw):
                 raise InvalidPlan(f"Lever '{lever_id}' must be an object with a 'value'.")
             justification = raw.get("justification") or ""
             recurring = raw.get("recurring")
@@ -112,13 +114,24 @@ class Plan:
         return plan
 
 
+def _is_object(value: Any) -> bool:
+    """A JSON object: a dict (what the JSON parser gives, checked first) or any mapping."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _decimal(lever_id: str, raw: Any) -> Decimal:
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+    if type(raw) is str:  # how plans are stored and sent: checked first
+        text = raw.strip()
+    elif isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise InvalidPlan(f"The value of '{lever_id}' must be a number.")
-    if isinstance(raw, float) and not math.isfinite(raw):
-        raise InvalidPlan(f"The value of '{lever_id}' must be a finite number.")
+    elif isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise InvalidPlan(f"The value of '{lever_id}' must be a finite number.")
+        text = repr(raw)
+    else:
+        text = str(raw).strip()
     try:
-        value = Decimal(repr(raw) if isinstance(raw, float) else str(raw).strip())
+        value = Decimal(text)
     except InvalidOperation:
         raise InvalidPlan(f"The value of '{lever_id}' must be a number, not {raw!r}.") from None
     if not value.is_finite():

@@ -108,25 +108,28 @@ def result_json(result: Result, plan: Plan) -> dict[str, Any]:
     :class:`~.results.Result` itself.
     """
     t = result.totals
+    # money and indicators are quantized to 0.01 (exponent -2), for which str() is plain
+    # notation; the other figures go through _s
+    c = str
     return {
         "scenario": result.scenario_id,
         "revenue_lines": [{
-            "id": r.id, "volume": r.volume, "revenue": _s(r.revenue),
-            "variable_cost": _s(r.variable_cost), "contribution": _s(r.contribution)}
+            "id": r.id, "volume": r.volume, "revenue": c(r.revenue),
+            "variable_cost": c(r.variable_cost), "contribution": c(r.contribution)}
             for r in result.revenue_lines],
-        "cost_lines": [{"id": c.id, "amount": _s(c.amount), "quantity": _opt(c.quantity)}
-                       for c in result.cost_lines],
+        "cost_lines": [{"id": x.id, "amount": c(x.amount), "quantity": _opt(x.quantity)}
+                       for x in result.cost_lines],
         "pools": [{"id": p.id, "fte": _s(p.fte)} for p in result.pools],
         "totals": {
-            "revenue": _s(t.revenue), "variable_cost": _s(t.variable_cost),
-            "contribution_margin": _s(t.contribution_margin), "fixed_cost": _s(t.fixed_cost),
-            "total_cost": _s(t.total_cost), "operating_margin": _s(t.operating_margin),
-            "margin_pct": _s(t.margin_pct), "margin_target": _s(t.margin_target),
-            "margin_vs_target": _s(t.margin_vs_target), "one_time_costs": _s(t.one_time_costs),
-            "one_time_relief": _s(t.one_time_relief),
-            "recurring_margin": _s(t.recurring_margin), "meets_target": t.meets_target},
+            "revenue": c(t.revenue), "variable_cost": c(t.variable_cost),
+            "contribution_margin": c(t.contribution_margin), "fixed_cost": c(t.fixed_cost),
+            "total_cost": c(t.total_cost), "operating_margin": c(t.operating_margin),
+            "margin_pct": c(t.margin_pct), "margin_target": c(t.margin_target),
+            "margin_vs_target": c(t.margin_vs_target), "one_time_costs": c(t.one_time_costs),
+            "one_time_relief": c(t.one_time_relief),
+            "recurring_margin": c(t.recurring_margin), "meets_target": t.meets_target},
         "quality": [{
-            "id": q.id, "value": _s(q.value), "status": q.status.value,
+            "id": q.id, "value": c(q.value), "status": q.status.value,
             "status_text": STATUS_TEXT[q.status], "status_help": STATUS_HELP[q.status]}
             for q in result.quality],
         "changed_lines": list(result.changed_lines),
