@@ -85,7 +85,7 @@ class ServiceHours:
     quality_per_added: QualityEffect = NO_EFFECT
     quality_per_closed: QualityEffect = NO_EFFECT
 
-    @property
+    @cached_property
     def cost_line_id(self) -> str:
         return "cost." + self.id
 
@@ -111,7 +111,7 @@ class VolumeInitiative:
     capacity_added: tuple[VolumeEffect, ...] = ()
     quality_at_run_rate: QualityEffect = NO_EFFECT
 
-    @property
+    @cached_property
     def cost_line_id(self) -> str:
         return "cost." + self.id
 
@@ -132,7 +132,7 @@ class CapitalItem:
     risk: str
     quality_if_deferred: QualityEffect = NO_EFFECT
 
-    @property
+    @cached_property
     def cost_line_id(self) -> str:
         return "cost." + self.id
 

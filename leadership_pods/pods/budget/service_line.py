@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from .money import ZERO
 
@@ -91,11 +92,11 @@ class RevenueLine:
     tiers: tuple[SupplyTier, ...]
     quality_per_1000_units: QualityEffect = NO_EFFECT
 
-    @property
+    @cached_property
     def key(self) -> str:
         return self.id.removeprefix("rev.")
 
-    @property
+    @cached_property
     def supply_line_id(self) -> str:
         return f"cost.supplies.{self.key}"
 
@@ -112,7 +113,7 @@ class StaffingLine:
     lever_min: Decimal
     lever_max: Decimal
 
-    @property
+    @cached_property
     def lever_id(self) -> str:
         return "fte." + self.id.removeprefix("cost.")
 
