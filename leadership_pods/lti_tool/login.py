@@ -60,7 +60,7 @@ class LoginState:
 
 def state_fingerprint(state: str) -> str:
     """A short digest of a state: the value kept in the cookie or the platform's storage."""
-    return hashlib.sha256(state.encode()).hexdigest()[:32]
+    return hashlib.blake2b(state.encode(), digest_size=16).hexdigest()  # no OpenSSL lookup
 
 
 class LoginStates:
