@@ -7,19 +7,23 @@ list; the justification). ``Service line`` holds every computed cell as a live f
 sheet marks the workbook as ours (:mod:`.workbook_layout`). openpyxl writes no cached values,
 so Excel and LibreOffice compute every formula when the file is opened.
 
-Speed: what does not depend on the plan (the formulas, their addresses, the rows) is worked
-out once per scenario (:func:`_prepare`), and each combination of cell styles is registered
-once per workbook and copied to the other cells (:class:`_Styles`).
+Speed: what does not depend on the plan is worked out once per scenario -- the formulas,
+their addresses and rows (:func:`_prepare`), and the written Service line sheet and
+stylesheet, which later exports copy (:func:`_fixed_parts`) -- and each combination of cell
+styles is registered once per workbook and copied to the other cells (:class:`_Styles`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from copy import copy
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as SheetCell
@@ -28,6 +32,8 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.constants import ARC_STYLE
 
 from .coefficients import per_scenario
 from .plan import Plan, validate_plan
@@ -55,6 +61,9 @@ from .workbook_layout import (
 )
 
 log = logging.getLogger(__name__)
+
+#: the Service line sheet's part (the second sheet)
+SERVICE_LINE_PART = "xl/worksheets/sheet2.xml"
 
 MONEY = '"$"#,##0.00;[Red]-"$"#,##0.00'
 FORMATS = {"money": MONEY, "pct": '0.00"%";[Red]-0.00"%"', "fte": "#,##0.0##",
@@ -104,6 +113,16 @@ _DECIMAL_LEVER_ROW = _lever_row("0.0##")
 def export_workbook(scenario: Scenario, plan: Plan) -> bytes:
     """The ``.xlsx`` bytes of ``scenario`` with ``plan`` in its input cells."""
     validate_plan(scenario, plan)
+    data = _write(scenario, plan, _fixed_parts(scenario))
+    log.info("exported the %s workbook with %d lever(s) changed", scenario.id,
+             len(plan.changed_levers()))
+    return data
+
+
+def _write(scenario: Scenario, plan: Plan, fixed: Mapping[str, bytes] | None) -> bytes:
+    """The workbook's bytes. With ``fixed`` (:func:`_fixed_parts`), the Service line sheet
+    is left empty in the workbook and its part, like the stylesheet's, is taken from
+    ``fixed``; without, every part is written (what ``fixed`` is made from)."""
     wb = Workbook()
     inputs = wb.active
     assert inputs is not None
@@ -113,7 +132,8 @@ def export_workbook(scenario: Scenario, plan: Plan) -> bytes:
     prepared = _prepare(scenario)
     styles = _Styles()
     _write_inputs(inputs, scenario, prepared, plan, styles)
-    _write_service_line(service, scenario, prepared, styles)
+    if fixed is None:
+        _write_service_line(service, scenario, prepared, styles)
     _write_marker(marker, scenario)
     for ws in (inputs, service, marker):
         ws.protection.sheet = True
@@ -123,11 +143,42 @@ def export_workbook(scenario: Scenario, plan: Plan) -> bytes:
     wb.security = WorkbookProtection(lockStructure=True)
     wb.properties.title = f"{scenario.title} ({scenario.institution})"
     wb.properties.creator = "Leadership Pods"
+    wb.properties.modified = datetime.now(UTC).replace(tzinfo=None)  # as Workbook.save does
     buffer = BytesIO()
-    wb.save(buffer)
-    log.info("exported the %s workbook with %d lever(s) changed", scenario.id,
-             len(plan.changed_levers()))
+    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, _Substituting(archive, fixed or {})).write_data()
     return buffer.getvalue()
+
+
+@per_scenario
+def _fixed_parts(scenario: Scenario) -> dict[str, bytes]:
+    """The parts of the workbook no plan changes, as a full export writes them: the Service
+    line sheet (formulas, labels and styles only) and the stylesheet (every cell style is
+    registered in the same order whatever the plan: the Inputs sheet's looks depend on the
+    levers, not on their values). Later exports copy them instead of writing them again;
+    the tests check that the result is the full export, part for part."""
+    with ZipFile(BytesIO(_write(scenario, Plan(), None))) as written:
+        return {name: written.read(name) for name in (SERVICE_LINE_PART, ARC_STYLE)}
+
+
+class _Substituting:
+    """The zip archive openpyxl's writer writes into, with some parts' contents replaced."""
+
+    def __init__(self, archive: ZipFile, parts: Mapping[str, bytes]) -> None:
+        self._archive = archive
+        self._parts = parts
+
+    def writestr(self, name: str, data: str | bytes) -> None:
+        self._archive.writestr(name, self._parts.get(name, data))
+
+    def write(self, filename: str, arcname: str) -> None:
+        if arcname in self._parts:
+            self._archive.writestr(arcname, self._parts[arcname])
+        else:
+            self._archive.write(filename, arcname)
+
+    def namelist(self) -> list[str]:
+        return self._archive.namelist()
 
 
 def allowed(lever: Lever) -> str:

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from openpyxl import load_workbook
 
 from leadership_pods.pods.budget import CARDIOLOGY as S
-from leadership_pods.pods.budget import BudgetError, LeverChange, Plan, Result, evaluate
+from leadership_pods.pods.budget import BudgetError, LeverChange, Plan, Result, evaluate, workbook_write
 from leadership_pods.pods.budget.examples import EXAMPLE_PLANS
 from leadership_pods.pods.budget.workbook import (
     WorkbookError,
@@ -359,3 +359,25 @@ def test_libreoffice_recalculates_to_the_models_numbers_and_its_save_reads_back(
         ws = load_workbook(io.BytesIO(saved), data_only=True)[SERVICE_LINE_SHEET]
         assert_same_numbers(evaluate(S, plan), lambda cell, ws=ws: ws[CELLS[cell]].value)
         assert read_workbook(saved, S) == plan
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _without_time(parts: dict[str, bytes]) -> dict[str, bytes]:
+    core = re.sub(rb"<dcterms:modified[^<]*</dcterms:modified>", b"", parts["docProps/core.xml"])
+    return {**parts, "docProps/core.xml": core}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans())
+def test_the_copied_fixed_parts_give_the_full_export_part_for_part(plan: Plan) -> None:
+    """Exports copy the Service line sheet and the stylesheet written once per scenario;
+    the workbook is, part for part, the one written in full."""
+    for each in (plan, *EXAMPLE_PLANS.values()):
+        copied = _without_time(_parts(export_workbook(S, each)))
+        full = _without_time(_parts(workbook_write._write(S, each, None)))
+        assert copied.keys() == full.keys()
+        assert [name for name in full if copied[name] != full[name]] == []
