@@ -39,7 +39,9 @@ in one run:
    formats), no cell protection, no data validations, no column widths, no frozen panes,
    no sheet or workbook protection, no hidden sheet and no document properties, and does
    not validate the plan or build the formulas: those are what the tool adds on top of
-   writing the cells, and the ratio is their price. Both outputs are checked once to hold
+   writing the cells, and the ratio is their price. The tool writes the Service line sheet
+   and the stylesheet once per scenario (no plan changes them) and copies them into every
+   later export; the first export of the process, which writes them, falls in the warm-up. Both outputs are checked once to hold
    the same cells, and every output to be a zip; the tool's workbook is read back as the
    plan. The download view itself (``GET .../budget/download.xlsx?lt=...``: the launch,
    the saved answer, the export) is timed in the same rotation, for reference.
