@@ -30,7 +30,7 @@ _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(-6, 7)}
 def round_to(value: Decimal, places: int) -> Decimal:
     """``ROUND(value, places)``: half away from zero, like the spreadsheet."""
     quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
-    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+    return value.quantize(quantum, ROUND_HALF_UP)  # positional: a keyword costs 100 ns
 
 
 _ONE = Decimal(1)
@@ -38,12 +38,12 @@ _ONE = Decimal(1)
 
 def cents(value: Decimal) -> Decimal:
     """``ROUND(value, 2)``: the one rounding applied to money."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, ROUND_HALF_UP)
 
 
 def whole(value: Decimal) -> int:
     """``ROUND(value, 0)`` as an ``int``: volumes are whole cases, studies and visits."""
-    return int(value.quantize(_ONE, rounding=ROUND_HALF_UP))
+    return int(value.quantize(_ONE, ROUND_HALF_UP))
 
 
 def money(amount: Decimal) -> str:
