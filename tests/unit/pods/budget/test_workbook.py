@@ -367,7 +367,8 @@ def _parts(data: bytes) -> dict[str, bytes]:
 
 
 def _without_time(parts: dict[str, bytes]) -> dict[str, bytes]:
-    core = re.sub(rb"<dcterms:modified[^<]*</dcterms:modified>", b"", parts["docProps/core.xml"])
+    core = re.sub(rb"<dcterms:(created|modified)[^<]*</dcterms:(created|modified)>", b"",
+                  parts["docProps/core.xml"])
     return {**parts, "docProps/core.xml": core}
 
 
