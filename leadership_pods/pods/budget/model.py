@@ -127,7 +127,8 @@ def _refusals(scenario: Scenario, plan: Plan, pools: tuple[PoolResult, ...]
 def _compute(scenario: Scenario, plan: Plan, before: dict[str, Decimal] | None) -> Result:
     """The evaluated plan; ``changed_lines`` against ``before`` (line amounts by id), empty
     without it (the baseline itself)."""
-    validate_plan(scenario, plan)
+    if plan.checked_for is not scenario:  # Plan.from_json checked it already
+        validate_plan(scenario, plan)
     pools = _pools(scenario, plan)
     refusals = _refusals(scenario, plan, pools)
     if refusals:
@@ -248,20 +249,31 @@ def _quality(scenario: Scenario, plan: Plan, revenue_lines: tuple[RevenueLineRes
     results = []
     values = plan.values.get
     for ind, terms in zip(scenario.indicators, coefficients(scenario).indicators, strict=True):
+        # zero terms are skipped: they add nothing, and the rounding at the end fixes the
+        # number of places whatever was added
         value = ind.baseline
         for pool_id, below, above in terms.pools:
-            value += deficit[pool_id] * below + surplus[pool_id] * above
+            if deficit[pool_id]:
+                value += deficit[pool_id] * below
+            if surplus[pool_id]:
+                value += surplus[pool_id] * above
         for hours_id, added, closed in terms.hours:
             sessions = values(hours_id, ZERO)
-            value += max(sessions, ZERO) * added + max(-sessions, ZERO) * closed
+            if sessions > 0:
+                value += sessions * added
+            elif sessions < 0:
+                value += -sessions * closed
         for init_id, at_run_rate in terms.initiatives:
-            value += values(init_id, ZERO) / HUNDRED * at_run_rate
+            share = values(init_id, ZERO)
+            if share:
+                value += share / HUNDRED * at_run_rate
         for item_id, if_deferred in terms.capital:
             if values(item_id, ZERO) == 1:
                 value += if_deferred
         for index, per_1000 in terms.lines:
             line = revenue_lines[index]
-            value += (line.volume - line.baseline_volume) / _THOUSAND * per_1000
+            if line.volume != line.baseline_volume:
+                value += (line.volume - line.baseline_volume) / _THOUSAND * per_1000
         value = round_to(value, 2)
         status = (Status.KEPT if value <= ind.baseline
                   else Status.AT_RISK if value <= ind.floor else Status.BROKEN)

@@ -54,6 +54,9 @@ class Plan:
     changes: Mapping[str, LeverChange] = field(default_factory=dict)
     #: each touched lever's value by id (the model's lookups: ``values.get(id, ZERO)``)
     values: Mapping[str, Decimal] = field(init=False, repr=False, compare=False)
+    #: the scenario :meth:`from_json` checked the plan against (the model checks it again
+    #: for any other)
+    checked_for: Scenario | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ordered = dict(sorted(self.changes.items()))
@@ -111,6 +114,7 @@ class Plan:
                                                  justification, recurring)
         plan = cls(changes)
         validate_plan(scenario, plan)
+        object.__setattr__(plan, "checked_for", scenario)
         return plan
 
 
