@@ -41,10 +41,11 @@ in one run:
    not validate the plan or build the formulas: those are what the tool adds on top of
    writing the cells, and the ratio is their price. The tool writes the Service line sheet
    and the stylesheet once per scenario (no plan changes them) and copies them into every
-   later export; the first export of the process, which writes them, falls in the warm-up. Both outputs are checked once to hold
-   the same cells, and every output to be a zip; the tool's workbook is read back as the
-   plan. The download view itself (``GET .../budget/download.xlsx?lt=...``: the launch,
-   the saved answer, the export) is timed in the same rotation, for reference.
+   later export; the first export of the process, which writes them, falls in the warm-up.
+   Both outputs are checked once to hold the same cells, and every output to be a zip; the
+   tool's workbook is read back as the plan. The download view itself
+   (``GET .../budget/download.xlsx?lt=...``: the launch, the saved answer, the export) is
+   timed in the same rotation, for reference.
 4. **workbook import** (no BENCH line: the issue sets no target, and the tool parses in a
    separate, sandboxed process by design): ``workbook.read_workbook(data, CARDIOLOGY,
    max_bytes=2 MB)`` as the upload view calls it (the zip and XML guards of
