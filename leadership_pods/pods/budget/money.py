@@ -34,6 +34,7 @@ def round_to(value: Decimal, places: int) -> Decimal:
 
 
 _ONE = Decimal(1)
+_MILLION = Decimal(1_000_000)
 
 
 def cents(value: Decimal) -> Decimal:
@@ -50,8 +51,8 @@ def money(amount: Decimal) -> str:
     """Short money for speech and for the CFO: ``$1.61M``, ``$332,800``, ``-$0.41M``."""
     sign = "-" if amount < 0 else ""
     size = abs(amount)
-    if size >= Decimal(1_000_000):
-        millions = f"{round_to(size / Decimal(1_000_000), 2):f}".rstrip("0").rstrip(".")
+    if size >= _MILLION:
+        millions = f"{round_to(size / _MILLION, 2):f}".rstrip("0").rstrip(".")
         return f"{sign}${millions}M"
     return f"{sign}${round_to(size, 0):,f}"
 
