@@ -135,29 +135,28 @@ def _compute(scenario: Scenario, plan: Plan, before: dict[str, Decimal] | None) 
         raise UnsafePlan(refusals)
     deficit = {p.id: max(ZERO, p.baseline_fte - p.fte) for p in pools}
     surplus = {p.id: max(ZERO, p.fte - p.baseline_fte) for p in pools}
-    revenue_lines, notes = _revenue_lines(scenario, plan, deficit, surplus)
-    supply = cost_tables(scenario).supply_labels
-    cost_lines = (*(CostLineResult(line.supply_line_id, label, "supplies", "variable",
-                                   line.variable_cost, Decimal(line.volume),
-                                   line.variable_cost_per_unit)
-                    for line, label in zip(revenue_lines, supply, strict=True)),
-                  *_operating_lines(scenario, plan))
+    revenue_lines, supply_lines, notes = _revenue_lines(scenario, plan, deficit, surplus)
+    cost_lines = (*supply_lines, *_operating_lines(scenario, plan))
     totals = _totals(scenario, revenue_lines, cost_lines)
     quality = _quality(scenario, plan, revenue_lines, deficit, surplus)
-    changed = () if before is None else (
-        *(line.id for line in revenue_lines if line.revenue != before[line.id]),
-        *(line.id for line in cost_lines if line.amount != before[line.id]))
+    changed: tuple[str, ...] = () if before is None else tuple(
+        [line.id for line in revenue_lines if line.revenue != before[line.id]]
+        + [line.id for line in cost_lines if line.amount != before[line.id]])
     return Result(scenario.id, revenue_lines, cost_lines, pools, totals, quality,
                   plan.changed_levers(), changed, notes)
 
 
 def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
-                   surplus: dict[str, Decimal]) -> tuple[tuple[RevenueLineResult, ...],
-                                                         tuple[str, ...]]:
-    lines, notes = [], []
+                   surplus: dict[str, Decimal]
+                   ) -> tuple[tuple[RevenueLineResult, ...], tuple[CostLineResult, ...],
+                              tuple[str, ...]]:
+    """The revenue lines, their supply cost lines, and the notes on capacity and tiers."""
+    lines, supplies, notes = [], [], []
     values = plan.values.get
+    labels = cost_tables(scenario).supply_labels
     # a lever at 0 (most of them in any plan) adds 0 to every term: its terms are skipped
-    for line, terms in zip(scenario.revenue_lines, coefficients(scenario).lines, strict=True):
+    for line, terms, label in zip(scenario.revenue_lines, coefficients(scenario).lines, labels,
+                                  strict=True):
         demand = line.volume
         change = values(terms.volume_lever, ZERO)
         if change:
@@ -189,11 +188,14 @@ def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
                          f"commitment of {tier.min_volume:,}; today's price applies.")
         price = line.tiers[0].cost_per_unit if lost else tier.cost_per_unit
         net_rate = terms.net_rate
+        variable_cost = cents(volume * price)
         lines.append(RevenueLineResult(
             line.id, line.label, line.unit, line.volume, demand, capacity, volume, net_rate,
             cents(volume * net_rate), line.supply_line_id, tier.tier, lost, price,
-            cents(volume * price)))
-    return tuple(lines), tuple(notes)
+            variable_cost))
+        supplies.append(CostLineResult(line.supply_line_id, label, "supplies", "variable",
+                                       variable_cost, Decimal(volume), price))
+    return tuple(lines), tuple(supplies), tuple(notes)
 
 
 def _operating_lines(scenario: Scenario, plan: Plan) -> tuple[CostLineResult, ...]:
