@@ -11,7 +11,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     g,
     jsonify,
     redirect,
@@ -22,7 +21,6 @@ from flask import (
 )
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..config import fast_json
 from ..lti_tool.claims import LaunchContext
 from ..lti_tool.errors import AccessDenied
 from ..passport_sync import enqueue_score
@@ -180,10 +178,10 @@ def save(slug: str) -> tuple[Response, int]:
                         "version": exc.version}), 409
     except PodError as exc:
         return jsonify({"error": exc.check, "message": exc.message}), exc.status
-    response = current_app.response_class(fast_json.dumps_bytes({
+    response = jsonify({
         "version": result.version, "saved_at": result.saved_at.isoformat(),
         "section_complete": result.section_complete, "completed": result.completed,
-        "total": result.total}), mimetype="application/json")
+        "total": result.total})
     response.headers["X-Launch-Token"] = g.launch_token
     return response, 200
 

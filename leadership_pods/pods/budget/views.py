@@ -16,11 +16,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ...config import fast_json
 from ...lti_tool.claims import LaunchContext
 from ...lti_tool.errors import LtiError
 from ...web.scope import current_launch, db_session, settings
@@ -102,8 +101,7 @@ def _json_body(limit: int) -> Mapping[str, Any]:
 
 
 def _reply(body: Mapping[str, Any], status: int = 200) -> tuple[Response, int]:
-    # compact and in the order built (the grid's answer goes out on every change)
-    response = Response(fast_json.dumps_bytes(body), mimetype="application/json")
+    response = jsonify(body)
     if "launch_token" in g:
         response.headers["X-Launch-Token"] = g.launch_token
     return response, status

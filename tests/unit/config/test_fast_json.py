@@ -32,12 +32,12 @@ def test_text_that_is_not_json_raises_the_standard_librarys_error() -> None:
         fast_json.loads(b"{not json")
 
 
-def test_the_app_provider_keeps_flasks_conversions(app) -> None:
+def test_the_app_provider_keeps_flasks_conversions_and_the_order_built(app) -> None:
     with app.app_context():
         body = app.json.response({"when": datetime(2026, 12, 2, 9, 30, tzinfo=UTC),
                                   "amount": Decimal("12.30"), "z": 1, "a": 2})
     assert body.mimetype == "application/json"
-    assert body.get_data() == (b'{"a":2,"amount":"12.30","when":"Wed, 02 Dec 2026 09:30:00 '
-                               b'GMT","z":1}\n')
+    assert body.get_data() == (b'{"when":"Wed, 02 Dec 2026 09:30:00 GMT","amount":"12.30",'
+                               b'"z":1,"a":2}\n')  # in the order built
     assert app.json.loads(b'{"a": [1, 2]}') == {"a": [1, 2]}
     assert json.loads(app.json.dumps({"a": 1}, indent=2)) == {"a": 1}
