@@ -36,17 +36,26 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import json
 import os
-import pstats
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from harness import BenchError, build, launch_and_start, quiet_logs, run
+from harness import (
+    COMMIT,
+    WHOLE_REQUEST,
+    BenchError,
+    PathPart,
+    build,
+    launch_and_start,
+    launch_parts,
+    profile_parts,
+    quiet_logs,
+    run,
+)
 
 POD = "quality-improvement"
 SECTION = "reflection"
@@ -209,66 +218,35 @@ class Resident:
         return total
 
 
-#: the save path's parts: (label, file suffix, function); parts the code does not call
-#: (any more) are left out of the table
-SAVE_PATH = (
-    ("the whole request (test client)", "werkzeug/test.py", "run_wsgi_app"),
-    ("pods.views.save", "leadership_pods/pods/views.py", "save"),
-    ("  views._resident_attempt", "leadership_pods/pods/views.py", "_resident_attempt"),
-    ("  views._package", "leadership_pods/pods/views.py", "_package"),
-    ("    catalogue.load_catalogue", "leadership_pods/pods/catalogue.py", "load_catalogue"),
-    ("      catalogue._stamp (stat of every file)", "leadership_pods/pods/catalogue.py",
-     "_stamp"),
-    ("  scope.current_launch", "leadership_pods/web/scope.py", "current_launch"),
-    ("    launch_token.read", "leadership_pods/lti_tool/launch_token.py", "read"),
-    ("    context.load_launch", "leadership_pods/lti_tool/context.py", "load_launch"),
-    ("    launch_token.issue", "leadership_pods/lti_tool/launch_token.py", "issue"),
-    ("  AttemptService.placement (SELECT)", "leadership_pods/pods/attempts.py", "placement"),
-    ("  AttemptService.find (SELECT)", "leadership_pods/pods/attempts.py", "find"),
-    ("  AttemptService.attempt_for (SELECT)", "leadership_pods/pods/attempts.py",
-     "attempt_for"),
-    ("  AttemptService.save", "leadership_pods/pods/attempts.py", "save"),
-    ("    answers.clean_answer", "leadership_pods/pods/answers.py", "clean_answer"),
-    ("    Session.execute (the UPDATE)", "sqlalchemy/orm/session.py", "execute"),
-    ("    Session.refresh (SELECT again)", "sqlalchemy/orm/session.py", "refresh"),
-    ("    AttemptService._result (progress)", "leadership_pods/pods/attempts.py", "_result"),
-    ("  request.get_json", "werkzeug/wrappers/request.py", "get_json"),
-    ("  flask.jsonify", "flask/json/__init__.py", "jsonify"),
-    ("transactions.commit (COMMIT)", "leadership_pods/web/transactions.py", "commit"),
+#: the save path's parts (harness.PathPart rows); parts the code does not call are left out
+SAVE_PATH: tuple[PathPart, ...] = (
+    WHOLE_REQUEST,
+    ("pods.views.save", "leadership_pods/pods/views.py", "save", "max"),
+    ("  views._package", "leadership_pods/pods/views.py", "_package", "max"),
+    ("    catalogue.load_catalogue", "leadership_pods/pods/catalogue.py", "load_catalogue",
+     "max"),
+    *launch_parts("  "),
+    ("  request.get_json", "werkzeug/wrappers/request.py", "get_json", "max"),
+    ("  scope.db_connection", "leadership_pods/web/scope.py", "db_connection", "max"),
+    ("  Autosaves.attempt_for (SELECT)", "leadership_pods/pods/autosave.py", "attempt_for",
+     "max"),
+    ("  Autosaves.save", "leadership_pods/pods/autosave.py", "save", "max"),
+    ("    answers.clean_answer", "leadership_pods/pods/answers.py", "clean_answer", "max"),
+    ("    DriverStatement.execute (both statements)", "leadership_pods/config/driver_sql.py",
+     "execute", "max"),
+    ("    autosave._result (progress)", "leadership_pods/pods/autosave.py", "_result", "max"),
+    ("  flask.jsonify", "flask/json/__init__.py", "jsonify", "max"),
+    COMMIT,
 )
 
 
 def profile_saves(resident: Resident, side: Side, n: int) -> str:
-    """cProfile over ``n`` saves: the save path's parts (cumulative ms per save), then the
-    top functions. cProfile slows many-small-call code (SQLAlchemy) more than the rest:
-    read the shares, not the absolute figures."""
+    """cProfile over ``n`` saves: the save path's parts, then the top functions."""
     profiler = cProfile.Profile()
     profiler.enable()
     resident.save_block(side, n, timed=False)
     profiler.disable()
-    stats = pstats.Stats(profiler)
-    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
-    lines = [f"{'part of the save path':<48}{'ms/save':>9}{'share':>8}"]
-    total = None
-    for label, suffix, name in SAVE_PATH:
-        matches = [(ct, callers) for (file, _, func), (_, _, _, ct, callers) in raw.items()
-                   if func == name and file.endswith(suffix)]
-        if "UPDATE" in label:  # only the execute() that AttemptService.save calls
-            cumulative = sum(timing[3] for _, callers in matches
-                             for caller, timing in callers.items()
-                             if caller[0].endswith("leadership_pods/pods/attempts.py")
-                             and caller[2] == "save")
-        else:  # the outermost of same-named functions (werkzeug has two run_wsgi_app)
-            cumulative = max((ct for ct, _ in matches), default=0.0)
-        if total is None:
-            total = cumulative or 1.0
-        if not cumulative:
-            continue
-        lines.append(f"{label:<48}{1000 * cumulative / n:>9.2f}{100 * cumulative / total:>7.0f}%")
-    out = io.StringIO()
-    top = pstats.Stats(profiler, stream=out)
-    top.sort_stats("tottime").print_stats(15)
-    return "\n".join(lines) + "\n" + out.getvalue()
+    return profile_parts(profiler, SAVE_PATH, n, "save path")
 
 
 def check_attempt(app: Any, resident: Resident) -> None:

@@ -81,7 +81,6 @@ import cProfile
 import io
 import json
 import os
-import pstats
 import resource
 import subprocess
 import sys
@@ -92,7 +91,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness import BenchError, build, launch_and_start, quiet_logs, run
+from harness import (
+    COMMIT,
+    WHOLE_REQUEST,
+    BenchError,
+    PathPart,
+    build,
+    launch_and_start,
+    launch_parts,
+    profile_parts,
+    quiet_logs,
+    run,
+)
 
 POD = "budget-balancing"
 SECTION = "budget-simulation"
@@ -464,14 +474,11 @@ def import_sides(resident: Resident, plan: Any, grid_plan: Any) -> tuple[list[Si
 # profiles
 # ---------------------------------------------------------------------------------------
 #: (label, file suffix, function, how to combine same-named functions: max or sum)
-RECALC_PATH = (
-    ("the whole request (test client)", "werkzeug/test.py", "run_wsgi_app", "max"),
+RECALC_PATH: tuple[PathPart, ...] = (
+    WHOLE_REQUEST,
     ("budget.views.evaluate_plan", "leadership_pods/pods/budget/views.py", "evaluate_plan", "max"),
     ("  views._scope", "leadership_pods/pods/budget/views.py", "_scope", "max"),
-    ("    scope.current_launch", "leadership_pods/web/scope.py", "current_launch", "max"),
-    ("      launch_token open", "leadership_pods/lti_tool/launch_token.py", "open", "max"),
-    ("      context.load_launch (cached)", "leadership_pods/lti_tool/context.py", "load_launch",
-     "max"),
+    *launch_parts("    "),
     ("    catalogue.load_catalogue", "leadership_pods/pods/catalogue.py", "load_catalogue", "max"),
     ("  views._json_body", "leadership_pods/pods/budget/views.py", "_json_body", "max"),
     ("  Plan.from_json", "leadership_pods/pods/budget/plan.py", "from_json", "max"),
@@ -479,9 +486,9 @@ RECALC_PATH = (
     ("  presentation.result_json", "leadership_pods/pods/budget/presentation.py",
      "result_json", "max"),
     ("  views._reply (jsonify)", "leadership_pods/pods/budget/views.py", "_reply", "max"),
-    ("transactions.commit", "leadership_pods/web/transactions.py", "commit", "max"),
+    COMMIT,
 )
-EXPORT_PATH = (
+EXPORT_PATH: tuple[PathPart, ...] = (
     ("export_workbook", "leadership_pods/pods/budget/workbook_write.py", "export_workbook", "max"),
     ("  plan.validate_plan", "leadership_pods/pods/budget/plan.py", "validate_plan", "max"),
     ("  workbook_formulas.service_line_cells", "leadership_pods/pods/budget/workbook_formulas.py",
@@ -507,30 +514,7 @@ EXPORT_PATH = (
 )
 
 
-def parts(profiler: cProfile.Profile, path: tuple[tuple[str, str, str, str], ...], n: int,
-          what: str) -> str:
-    raw: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    lines = [f"{'part of the ' + what:<48}{'ms/call':>9}{'share':>8}{'calls/call':>12}"]
-    total = None
-    for label, suffix, name, how in path:
-        matches = [(ct, nc) for (file, _, func), (_, nc, _, ct, _) in raw.items()
-                   if func == name and file.endswith(suffix)]
-        if how == "sum":
-            cumulative, calls = sum(ct for ct, _ in matches), sum(nc for _, nc in matches)
-        else:  # the outermost of same-named functions
-            cumulative, calls = max(matches, default=(0.0, 0))
-        if total is None:
-            total = cumulative or 1.0
-        if not cumulative:
-            continue
-        lines.append(f"{label:<48}{1000 * cumulative / n:>9.2f}{100 * cumulative / total:>7.0f}%"
-                     f"{calls / n:>12.0f}")
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(14)
-    return "\n".join(lines) + "\n" + out.getvalue()
-
-
-def profile_side(side: Side, n: int, path: tuple[tuple[str, str, str, str], ...],
+def profile_side(side: Side, n: int, path: tuple[PathPart, ...],
                  what: str) -> str:
     """cProfile over ``n`` calls of ``side``: the path's parts (cumulative ms per call), then
     the top functions. cProfile slows many-small-call code more than the rest: read the
@@ -539,7 +523,7 @@ def profile_side(side: Side, n: int, path: tuple[tuple[str, str, str, str], ...]
     profiler.enable()
     side.block(n, timed=False)
     profiler.disable()
-    return parts(profiler, path, n, what)
+    return profile_parts(profiler, path, n, what)
 
 
 def profile_total(side: Side, n: int) -> float:

@@ -8,7 +8,10 @@ breaks (:class:`BenchError`).
 
 from __future__ import annotations
 
+import cProfile
+import io
 import logging
+import pstats
 import re
 import sys
 from collections.abc import Callable
@@ -83,6 +86,55 @@ def launch_and_start(app: Any, platform: Any, pod: str) -> tuple[Any, str]:
     if started.status_code != 303:
         raise BenchError(f"start answered {started.status_code}")
     return client, lt
+
+
+#: one row of a profiled path: (label, file suffix, function, how same-named functions
+#: combine: "max" takes the outermost, "sum" adds them up)
+PathPart = tuple[str, str, str, str]
+#: the parts every request to the tool has
+WHOLE_REQUEST: PathPart = ("the whole request (test client)", "werkzeug/test.py",
+                           "run_wsgi_app", "max")
+COMMIT: PathPart = ("transactions.commit", "leadership_pods/web/transactions.py", "commit",
+                    "max")
+
+
+def launch_parts(indent: str) -> tuple[PathPart, ...]:
+    """The page's launch, found from its launch token (indented under the caller's part)."""
+    return (
+        (f"{indent}scope.current_launch", "leadership_pods/web/scope.py", "current_launch",
+         "max"),
+        (f"{indent}  launch_token open", "leadership_pods/lti_tool/launch_token.py", "open",
+         "max"),
+        (f"{indent}  context.load_launch", "leadership_pods/lti_tool/context.py", "load_launch",
+         "max"),
+    )
+
+
+def profile_parts(profiler: cProfile.Profile, path: tuple[PathPart, ...], n: int,
+                  what: str) -> str:
+    """The path's parts under ``profiler`` (cumulative ms per call, share of the first row,
+    calls per call; parts the code does not call are left out), then the top functions.
+    cProfile slows many-small-call code more than the rest: read the shares, not the
+    absolute figures."""
+    raw: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    lines = [f"{'part of the ' + what:<48}{'ms/call':>9}{'share':>8}{'calls/call':>12}"]
+    total = None
+    for label, suffix, name, how in path:
+        matches = [(ct, nc) for (file, _, func), (_, nc, _, ct, _) in raw.items()
+                   if func == name and file.endswith(suffix)]
+        if how == "sum":
+            cumulative, calls = sum(ct for ct, _ in matches), sum(nc for _, nc in matches)
+        else:
+            cumulative, calls = max(matches, default=(0.0, 0))
+        if total is None:
+            total = cumulative or 1.0
+        if not cumulative:
+            continue
+        lines.append(f"{label:<48}{1000 * cumulative / n:>9.2f}{100 * cumulative / total:>7.0f}%"
+                     f"{calls / n:>12.0f}")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(14)
+    return "\n".join(lines) + "\n" + out.getvalue()
 
 
 def run(main: Callable[[], int]) -> None:
