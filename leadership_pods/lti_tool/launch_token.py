@@ -28,10 +28,6 @@ class LaunchTokens:
     def issue(self, launch_id: str) -> str:
         return self._signer.sign(launch_id)
 
-    def read(self, token: str | None) -> str:
-        """The launch id a token names (raises LaunchSessionError)."""
-        return self.open(token)[0]
-
     def open(self, token: str | None) -> tuple[str, str]:
         """Check a token once: its launch id, and the token the page should carry next —
         the same one while it is young (under a tenth of its lifetime), a fresh one after
