@@ -272,7 +272,7 @@ def model_sides(plans: list[Any], bodies: list[bytes]) -> list[Side]:
         i = state["view"] = (state["view"] + 1) % len(plans)
         plan = Plan.from_json(fast_json.loads(bodies[i])["plan"], SCENARIO)
         result = evaluate(SCENARIO, plan)
-        return i, fast_json.dumps({"result": result_json(result, plan)})
+        return i, fast_json.dumps({"result": result_json(SCENARIO, result)})
 
     def check_margin(answer: tuple[int, Any]) -> None:
         i, margin = answer

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from leadership_pods.pods.answers import WORDS_PER_MINUTE, word_count
 from leadership_pods.pods.budget import CARDIOLOGY as S
-from leadership_pods.pods.budget import LeverChange, Plan, evaluate
+from leadership_pods.pods.budget import LeverChange, Plan, baseline, evaluate
 from leadership_pods.pods.budget.examples import COST_AND_CONTRACTS
 from leadership_pods.pods.budget.presentation import grid_money
 from leadership_pods.pods.budget.workbook import export_workbook
@@ -168,6 +168,11 @@ def test_a_resident_balances_the_budget_negotiates_and_submits(
     # -- reset to baseline, and undo brings the plan back ---------------------------------------
     frame.get_by_role("button", name="Reset to baseline").click()
     expect(headline(frame)).to_contain_text("$1,613,481 short of the target")
+    # the answer leaves out the lines at their baseline figures; the page shows the baseline's
+    supplies = frame.locator('tr[data-line="cost.supplies.interventional"]')
+    expect(supplies.locator('[data-cell$=":amount"]')).to_have_text(
+        grid_money(baseline(S).cost_line("cost.supplies.interventional").amount))
+    expect(supplies.locator("[data-flag]")).to_be_hidden()
     expect(spin(frame, "fte.agency_conversion")).to_have_value("0")
     frame.get_by_role("button", name="Undo").click()
     expect(headline(frame)).to_contain_text("$83,158 short of the target")

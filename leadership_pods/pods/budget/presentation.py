@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .model import describe_margin
+from .coefficients import per_scenario
+from .model import baseline
 from .money import plain, round_to
 from .negotiation import Outcome
 from .plan import Plan
-from .results import Result, Status
+from .results import CostLineResult, Result, RevenueLineResult, Status
 from .scenario import Lever, LeverKind, Scenario
 
 STATUS_TEXT = {
@@ -96,29 +97,54 @@ def unjustified(plan: Plan) -> list[str]:
     return [lid for lid in plan.changed_levers() if not plan.changes[lid].justification.strip()]
 
 
-def result_json(result: Result, plan: Plan) -> dict[str, Any]:
-    """What the grid updates after a change (decimals as strings, each line and indicator
-    by id): every figure the grid shows that a plan can move, the totals, quality against
-    the floors, the lines that differ from the baseline, the notes, the summary in words and
-    the changed levers still lacking a justification.
+def _revenue_line_json(r: RevenueLineResult) -> dict[str, Any]:
+    return {"id": r.id, "volume": r.volume, "revenue": str(r.revenue),
+            "variable_cost": str(r.variable_cost), "contribution": str(r.contribution)}
 
-    It goes out on every change, so it carries nothing else: labels, units, baselines and
-    floors never change and are in the server-rendered grid already; a line's demand,
-    capacity and contract tier are in its notes; the Excel export and the CFO read the
-    :class:`~.results.Result` itself.
+
+def _cost_line_json(x: CostLineResult) -> dict[str, Any]:
+    return {"id": x.id, "amount": str(x.amount), "quantity": _opt(x.quantity)}
+
+
+@per_scenario
+def _baseline_lines(scenario: Scenario) -> dict[str, RevenueLineResult | CostLineResult]:
+    base = baseline(scenario)
+    lines: dict[str, RevenueLineResult | CostLineResult] = {r.id: r for r in base.revenue_lines}
+    lines.update((x.id, x) for x in base.cost_lines)
+    return lines
+
+
+@per_scenario
+def baseline_lines_json(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
+    """Every line of the baseline as :func:`result_json` writes a line: the figures the page
+    shows for a line an answer leaves out."""
+    base = baseline(scenario)
+    return {"revenue_lines": [_revenue_line_json(r) for r in base.revenue_lines],
+            "cost_lines": [_cost_line_json(x) for x in base.cost_lines]}
+
+
+def result_json(scenario: Scenario, result: Result) -> dict[str, Any]:
+    """What the grid updates after a change (decimals as strings, each line and indicator
+    by id): the lines whose figures differ from the baseline's, the totals, every pool and
+    quality indicator (against its floor), the ids of the lines whose amount differs from the
+    baseline, the notes and the margin against the target in words.
+
+    It goes out on every change, so it carries nothing else. A line left out has the
+    baseline's figures, which the page holds (:func:`baseline_lines_json`); most plans move
+    well under half the lines. Labels, units, baselines and floors never change and are in
+    the server-rendered grid already; a line's demand, capacity and contract tier are in its
+    notes; the page works out the changed levers lacking a justification from the plan it
+    holds; the Excel export and the CFO read the :class:`~.results.Result` itself.
     """
     t = result.totals
+    base = _baseline_lines(scenario)
     # money and indicators are quantized to 0.01 (exponent -2), for which str() is plain
     # notation; the other figures go through _s
     c = str
     return {
-        "scenario": result.scenario_id,
-        "revenue_lines": [{
-            "id": r.id, "volume": r.volume, "revenue": c(r.revenue),
-            "variable_cost": c(r.variable_cost), "contribution": c(r.contribution)}
-            for r in result.revenue_lines],
-        "cost_lines": [{"id": x.id, "amount": c(x.amount), "quantity": _opt(x.quantity)}
-                       for x in result.cost_lines],
+        "revenue_lines": [_revenue_line_json(r) for r in result.revenue_lines
+                          if r != base[r.id]],
+        "cost_lines": [_cost_line_json(x) for x in result.cost_lines if x != base[x.id]],
         "pools": [{"id": p.id, "fte": _s(p.fte)} for p in result.pools],
         "totals": {
             "revenue": c(t.revenue), "variable_cost": c(t.variable_cost),
@@ -127,14 +153,12 @@ def result_json(result: Result, plan: Plan) -> dict[str, Any]:
             "margin_pct": c(t.margin_pct), "margin_target": c(t.margin_target),
             "margin_vs_target": c(t.margin_vs_target), "one_time_costs": c(t.one_time_costs),
             "one_time_relief": c(t.one_time_relief),
-            "recurring_margin": c(t.recurring_margin), "meets_target": t.meets_target},
+            "recurring_margin": c(t.recurring_margin)},
         "quality": [{
             "id": q.id, "value": c(q.value), "status": q.status.value,
             "status_text": STATUS_TEXT[q.status], "status_help": STATUS_HELP[q.status]}
             for q in result.quality],
         "changed_lines": list(result.changed_lines),
         "notes": list(result.notes),
-        "summary": {"margin": describe_margin(result), "gap": gap_text(result),
-                    "meets_target": t.meets_target, "floors_held": result.floors_held},
-        "unjustified": unjustified(plan),
+        "summary": {"gap": gap_text(result)},
     }

@@ -36,6 +36,7 @@ from .presentation import (
     OUTCOME_TEXT,
     STATUS_HELP,
     STATUS_TEXT,
+    baseline_lines_json,
     grid_money,
     grid_number,
     lever_groups,
@@ -132,14 +133,14 @@ def too_large(_exc: RequestEntityTooLarge) -> tuple[Response, int]:
 
 @blueprint.post("/evaluate")
 def evaluate_plan(slug: str) -> tuple[Response, int]:
-    """``{"plan": plan}`` -> ``{"result": ...}``: every line, the totals, margin against
-    target, quality against floors and the changed levers still lacking a justification (the
-    grid keeps the plan it sent); 409 with ``refusals`` for an unsafe plan, 422 for an
+    """``{"plan": plan}`` -> ``{"result": ...}`` (see :func:`.presentation.result_json`: the
+    lines that differ from the baseline, the totals, margin against target, quality against
+    floors; the grid keeps the plan it sent); 409 with ``refusals`` for an unsafe plan, 422 for an
     invalid one."""
     _scope(slug)
     data = _json_body(MAX_PLAN_BYTES)
     plan = Plan.from_json(data.get("plan", data), SCENARIO)
-    return _reply({"result": result_json(evaluate(SCENARIO, plan), plan)})
+    return _reply({"result": result_json(SCENARIO, evaluate(SCENARIO, plan))})
 
 
 @blueprint.post("/cfo")
@@ -157,7 +158,7 @@ def cfo(slug: str) -> tuple[Response, int]:
              move.get("type"), budget.negotiation.rounds)
     result = evaluate(SCENARIO, budget.plan)
     return _reply({**negotiation_json(budget.negotiation), "answer": budget.to_json(),
-                   "result": result_json(result, budget.plan)})
+                   "result": result_json(SCENARIO, result)})
 
 
 @blueprint.get("/download.xlsx")
@@ -188,7 +189,7 @@ def upload(slug: str) -> tuple[Response, int]:
     differences = plan_differences(SCENARIO, before, after)
     result = evaluate(SCENARIO, after)
     return _reply({
-        "plan": after.to_json(), "result": result_json(result, after),
+        "plan": after.to_json(), "result": result_json(SCENARIO, result),
         "margin_before": f"{evaluate(SCENARIO, before).totals.operating_margin:f}",
         "margin_after": f"{result.totals.operating_margin:f}",
         "differences": [{
@@ -233,7 +234,8 @@ def budget_grid(answer: Mapping[str, Any] | None) -> dict[str, Any]:
     result = evaluate(SCENARIO, budget.plan)
     return {"scenario": SCENARIO, "groups": lever_groups(SCENARIO), "plan": budget.plan,
             "result": result, "baseline": baseline(SCENARIO), "answer": budget.to_json(),
-            "data": result_json(result, budget.plan), "problem": problem,
+            "data": result_json(SCENARIO, result), "problem": problem,
+            "baseline_lines": baseline_lines_json(SCENARIO),
             "unjustified_labels": [SCENARIO.lever(lid).label for lid in unjustified(budget.plan)],
             "negotiation": negotiation_json(budget.negotiation) if budget.negotiation else None,
             "max_rounds": MAX_ROUNDS, "status_text": STATUS_TEXT, "status_help": STATUS_HELP}

@@ -26,6 +26,7 @@
   var plan = parse(planInput.value) || { version: 1, levers: {} };
   var negotiation = parse(negotiationInput.value);
   var presented = parse(cfoPanel.getAttribute("data-presented"));
+  var baselineLines = parse(root.getAttribute("data-baseline-lines")) || { revenue_lines: [], cost_lines: [] };
   var undoStack = [];
   var chain = Promise.resolve();
   var labels = {};
@@ -149,9 +150,12 @@
     box.querySelector("[data-unjustified-list]").textContent =
       missing.map(function (id) { return labels[id] || id; }).join("; ");
   }
+  // An answer carries only the lines whose figures differ from the baseline's; the others
+  // show the baseline's figures, which the page is given once.
   function render(result) {
     var index = { totals: result.totals, summary: result.summary };
-    result.revenue_lines.concat(result.cost_lines).forEach(function (l) { index["line." + l.id] = l; });
+    baselineLines.revenue_lines.concat(baselineLines.cost_lines, result.revenue_lines, result.cost_lines)
+      .forEach(function (l) { index["line." + l.id] = l; });
     result.pools.forEach(function (p) { index["pool." + p.id] = p; });
     result.quality.forEach(function (q) { index["quality." + q.id] = q; });
     Array.prototype.forEach.call(root.querySelectorAll("[data-cell]"), function (el) {
