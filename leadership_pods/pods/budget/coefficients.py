@@ -42,6 +42,8 @@ class LineTerms:
     hours: tuple[tuple[str, int, int, int], ...]
     #: (pool id, units per FTE above baseline, per FTE below)
     pools: tuple[tuple[str, int, int], ...]
+    #: every lever whose value reaches the line (besides the pools' staffing)
+    levers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,11 @@ def _line_terms(scenario: Scenario, index: int) -> LineTerms:
         (p.id, _units(p.volume_per_fte_above, lid), _units(p.volume_per_fte_below, lid))
         for p in scenario.pools
         if _units(p.volume_per_fte_above, lid) or _units(p.volume_per_fte_below, lid))
-    return LineTerms(f"volume.{line.key}", f"supply.{line.key}",
-                     cents(line.rate * scenario.payer_cut.factor), initiatives, hours, pools)
+    volume_lever, supply_lever = f"volume.{line.key}", f"supply.{line.key}"
+    return LineTerms(volume_lever, supply_lever, cents(line.rate * scenario.payer_cut.factor),
+                     initiatives, hours, pools,
+                     (volume_lever, supply_lever, *(i[0] for i in initiatives),
+                      *(h[0] for h in hours)))
 
 
 def _nonzero(*effects: QualityEffect, indicator: str) -> bool:

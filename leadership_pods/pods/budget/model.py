@@ -65,7 +65,7 @@ _THOUSAND = Decimal(1000)
 
 def evaluate(scenario: Scenario, plan: Plan) -> Result:
     """Compute the P&L and quality of ``plan``; raise ``UnsafePlan`` if it is unsafe."""
-    return _compute(scenario, plan, _baseline_amounts(scenario))
+    return _compute(scenario, plan, baseline(scenario))
 
 
 @per_scenario
@@ -74,39 +74,43 @@ def baseline(scenario: Scenario) -> Result:
     return _compute(scenario, Plan(), None)
 
 
-@per_scenario
-def _baseline_amounts(scenario: Scenario) -> dict[str, Decimal]:
-    """Every line's amount in the baseline, by line id (what "changed" compares with)."""
-    base = baseline(scenario)
-    return {**{line.id: line.revenue for line in base.revenue_lines},
-            **{line.id: line.amount for line in base.cost_lines}}
-
-
 def safety_refusals(scenario: Scenario, plan: Plan) -> tuple[Refusal, ...]:
     """Every minimum-safe-staffing breach of ``plan`` (empty when it is safe)."""
     validate_plan(scenario, plan)
-    return _refusals(scenario, plan, _pools(scenario, plan))
+    pools = _pools(scenario, _positions(scenario, plan)[0])
+    return _refusals(scenario, plan, pools)
 
 
-def _positions(scenario: Scenario, plan: Plan, paid: bool) -> dict[str, Decimal]:
+#: builds a named tuple from the tuple of all its fields in C, without the named tuple's
+#: Python-level ``__new__`` (half the cost; the model builds about forty per evaluation)
+_new = tuple.__new__
+
+
+def _positions(scenario: Scenario, plan: Plan) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """Each staffing line's positions and its FTE paid this year (only the converted
+    positions differ: ``year_one_pct`` of the swap is realised in year one)."""
     conv = scenario.conversion
     values = plan.values.get
-    converted = values(conv.lever_id, ZERO)
-    share = conv.year_one_pct / HUNDRED if paid else Decimal(1)
     fte = {s.id: s.fte + values(s.lever_id, ZERO) for s in scenario.staffing_lines}
-    fte[conv.to_line] += conv.employed_per_agency * converted * share
-    fte[conv.from_line] -= converted * share
-    return fte
+    converted = values(conv.lever_id, ZERO)
+    paid = fte.copy()
+    share = conv.year_one_pct / HUNDRED
+    # applied even at 0: the terms set the figures' decimal places (62.00 FTE paid)
+    fte[conv.to_line] += conv.employed_per_agency * converted
+    fte[conv.from_line] -= converted
+    paid[conv.to_line] += conv.employed_per_agency * converted * share
+    paid[conv.from_line] -= converted * share
+    return fte, paid
 
 
-def _pools(scenario: Scenario, plan: Plan) -> tuple[PoolResult, ...]:
-    positions = _positions(scenario, plan, paid=False)
+def _pools(scenario: Scenario, positions: dict[str, Decimal]) -> tuple[PoolResult, ...]:
     pools = []
     for pool, members, baseline_fte in zip(scenario.pools, *coefficients(scenario).pools,
                                            strict=True):
-        pools.append(PoolResult(pool.id, pool.label, baseline_fte,
-                                sum((positions[line_id] for line_id in members), ZERO),
-                                pool.minimum_fte))
+        fte = positions[members[0]]
+        for line_id in members[1:]:
+            fte += positions[line_id]
+        pools.append(_new(PoolResult, (pool.id, pool.label, baseline_fte, fte, pool.minimum_fte)))
     return tuple(pools)
 
 
@@ -124,46 +128,62 @@ def _refusals(scenario: Scenario, plan: Plan, pools: tuple[PoolResult, ...]
     return tuple(refusals)
 
 
-def _compute(scenario: Scenario, plan: Plan, before: dict[str, Decimal] | None) -> Result:
-    """The evaluated plan; ``changed_lines`` against ``before`` (line amounts by id), empty
-    without it (the baseline itself)."""
+def _compute(scenario: Scenario, plan: Plan, base: Result | None) -> Result:
+    """The evaluated plan. Against ``base`` (the baseline): a line no lever of the plan
+    reaches is the baseline's own line object, and ``changed_lines`` lists the lines whose
+    amount differs from it; without it (the baseline itself) every line is computed and none
+    is changed."""
     if plan.checked_for is not scenario:  # Plan.from_json checked it already
         validate_plan(scenario, plan)
-    pools = _pools(scenario, plan)
-    refusals = _refusals(scenario, plan, pools)
-    if refusals:
-        raise UnsafePlan(refusals)
-    deficit = {p.id: max(ZERO, p.baseline_fte - p.fte) for p in pools}
-    surplus = {p.id: max(ZERO, p.fte - p.baseline_fte) for p in pools}
-    revenue_lines, supply_lines, notes = _revenue_lines(scenario, plan, deficit, surplus)
-    cost_lines = (*supply_lines, *_operating_lines(scenario, plan))
-    totals = _totals(scenario, revenue_lines, cost_lines)
+    positions, paid = _positions(scenario, plan)
+    pools = _pools(scenario, positions)
+    for pool in pools:
+        if pool.fte < pool.minimum_fte:
+            raise UnsafePlan(_refusals(scenario, plan, pools))
+    deficit = {p.id: p.baseline_fte - p.fte for p in pools if p.fte < p.baseline_fte}
+    surplus = {p.id: p.fte - p.baseline_fte for p in pools if p.fte > p.baseline_fte}
+    revenue_lines, supply_lines, notes = _revenue_lines(scenario, plan, deficit, surplus, base)
+    operating = _operating_lines(scenario, plan, paid, base)
+    cost_lines = (*supply_lines, *operating)
+    totals = _totals(scenario, revenue_lines, supply_lines, operating)
     quality = _quality(scenario, plan, revenue_lines, deficit, surplus)
-    changed: tuple[str, ...] = () if before is None else tuple(
-        [line.id for line in revenue_lines if line.revenue != before[line.id]]
-        + [line.id for line in cost_lines if line.amount != before[line.id]])
+    changed: tuple[str, ...] = () if base is None else tuple(
+        [line.id for line, before in zip(revenue_lines, base.revenue_lines, strict=True)
+         if line is not before and line.revenue != before.revenue]
+        + [line.id for line, before in zip(cost_lines, base.cost_lines, strict=True)
+           if line is not before and line.amount != before.amount])
     return Result(scenario.id, revenue_lines, cost_lines, pools, totals, quality,
                   plan.changed_levers(), changed, notes)
 
 
 def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
-                   surplus: dict[str, Decimal]
+                   surplus: dict[str, Decimal], base: Result | None
                    ) -> tuple[tuple[RevenueLineResult, ...], tuple[CostLineResult, ...],
                               tuple[str, ...]]:
     """The revenue lines, their supply cost lines, and the notes on capacity and tiers."""
     lines, supplies, notes = [], [], []
     values = plan.values.get
+    tables = coefficients(scenario)
     labels = cost_tables(scenario).supply_labels
-    # a lever at 0 (most of them in any plan) adds 0 to every term: its terms are skipped
-    for line, terms, label in zip(scenario.revenue_lines, coefficients(scenario).lines, labels,
-                                  strict=True):
+    # (a baseline with notes on its lines would need them kept: every line is computed then)
+    reuse = base is not None and not base.notes
+    for index, (line, terms, label) in enumerate(zip(scenario.revenue_lines, tables.lines,
+                                                     labels, strict=True)):
+        if reuse and not any(values(lid) for lid in terms.levers) and not any(
+                pid in surplus or pid in deficit for pid, _, _ in terms.pools):
+            # no lever reaches the line: it is the baseline's
+            assert base is not None
+            lines.append(base.revenue_lines[index])
+            supplies.append(base.cost_lines[index])
+            continue
+        # a lever at 0 adds 0 to every term: its terms are skipped
         demand = line.volume
-        change = values(terms.volume_lever, ZERO)
+        change = values(terms.volume_lever)
         if change:
             demand += whole(line.volume * change / HUNDRED)
         capacity = line.capacity
         for init_id, run_rate, added in terms.initiatives:
-            share = values(init_id, ZERO)
+            share = values(init_id)
             if share:
                 demand += whole(run_rate * share / HUNDRED)
                 capacity += added if share > 0 else 0
@@ -173,9 +193,9 @@ def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
                 demand += per_added * max(sessions, 0) - per_closed * max(-sessions, 0)
                 capacity += per_session * sessions
         for pool_id, above, below in terms.pools:
-            if surplus[pool_id]:
+            if pool_id in surplus:
                 demand += whole(above * surplus[pool_id])
-            if deficit[pool_id]:
+            if pool_id in deficit:
                 demand -= whole(below * deficit[pool_id])
         volume = max(0, min(capacity, demand))
         if demand > capacity:
@@ -189,33 +209,45 @@ def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
         price = line.tiers[0].cost_per_unit if lost else tier.cost_per_unit
         net_rate = terms.net_rate
         variable_cost = cents(volume * price)
-        lines.append(RevenueLineResult(
+        lines.append(_new(RevenueLineResult, (
             line.id, line.label, line.unit, line.volume, demand, capacity, volume, net_rate,
             cents(volume * net_rate), line.supply_line_id, tier.tier, lost, price,
-            variable_cost))
-        supplies.append(CostLineResult(line.supply_line_id, label, "supplies", "variable",
-                                       variable_cost, Decimal(volume), price))
+            variable_cost)))
+        supplies.append(_new(CostLineResult, (
+            line.supply_line_id, label, "supplies", "variable", variable_cost, Decimal(volume),
+            price, ZERO, ZERO)))
     return tuple(lines), tuple(supplies), tuple(notes)
 
 
-def _operating_lines(scenario: Scenario, plan: Plan) -> tuple[CostLineResult, ...]:
+def _operating_lines(scenario: Scenario, plan: Plan, paid: dict[str, Decimal],
+                     base: Result | None) -> tuple[CostLineResult, ...]:
+    """Staffing, recruiting, service hours, initiatives, capital items and fixed costs, in
+    that order; against ``base``, a line whose quantity is the baseline's is the baseline's."""
     tables = cost_tables(scenario)
     values = plan.values.get
-    paid = _positions(scenario, plan, paid=True)
-    lines = [CostLineResult(s.id, s.label, "staffing", "step_fixed",
-                            cents(paid[s.id] * s.loaded_cost), paid[s.id], s.loaded_cost)
-             for s in scenario.staffing_lines]
+    # the baseline's operating lines follow its supply lines, one per revenue line
+    before = base.cost_lines[len(scenario.revenue_lines):] if base is not None else None
+    lines = []
+    for index, s in enumerate(scenario.staffing_lines):
+        fte = paid[s.id]
+        lines.append(before[index] if before is not None and fte == s.fte else _new(
+            CostLineResult, (s.id, s.label, "staffing", "step_fixed", cents(fte * s.loaded_cost),
+                             fte, s.loaded_cost, ZERO, ZERO)))
     conv = scenario.conversion
     converted = values(conv.lever_id, ZERO)
-    recruiting = cents(converted * conv.recruiting_cost)
-    lines.append(CostLineResult("cost.recruiting", RECRUITING_LABEL, "staffing", "fixed",
-                                recruiting, converted, conv.recruiting_cost,
-                                one_time_cost=recruiting))
+    if before is not None and not converted:
+        lines.append(before[len(lines)])
+    else:
+        recruiting = cents(converted * conv.recruiting_cost)
+        lines.append(_new(CostLineResult, (
+            "cost.recruiting", RECRUITING_LABEL, "staffing", "fixed", recruiting, converted,
+            conv.recruiting_cost, recruiting, ZERO)))
     for hours, label in zip(scenario.service_hours, tables.hours_labels, strict=True):
         sessions = values(hours.id, ZERO)
-        lines.append(CostLineResult(hours.cost_line_id, label, "service_hours", "step_fixed",
-                                    cents(sessions * hours.cost_per_session), sessions,
-                                    hours.cost_per_session))
+        lines.append(before[len(lines)] if before is not None and not sessions else _new(
+            CostLineResult, (hours.cost_line_id, label, "service_hours", "step_fixed",
+                             cents(sessions * hours.cost_per_session), sessions,
+                             hours.cost_per_session, ZERO, ZERO)))
     # initiatives (pursued or not), capital items (deferred or not), fixed costs: built once
     lines.extend(pair[values(init.id, ZERO) > 0]
                  for init, pair in zip(scenario.initiatives, tables.initiatives, strict=True))
@@ -226,23 +258,20 @@ def _operating_lines(scenario: Scenario, plan: Plan) -> tuple[CostLineResult, ..
 
 
 def _totals(scenario: Scenario, revenue_lines: tuple[RevenueLineResult, ...],
-            cost_lines: tuple[CostLineResult, ...]) -> Totals:
-    revenue = sum((line.revenue for line in revenue_lines), ZERO)
-    variable = fixed = one_time_costs = relief = ZERO
-    for c in cost_lines:  # one pass (sums of cents are exact in any order)
-        if c.behaviour == "variable":
-            variable += c.amount
-        else:
-            fixed += c.amount
-        if c.one_time_cost:
-            one_time_costs += c.one_time_cost
-        if c.one_time_relief:
-            relief += c.one_time_relief
+            supply_lines: tuple[CostLineResult, ...], operating: tuple[CostLineResult, ...]
+            ) -> Totals:
+    """Sums of lines rounded to cents: exact in any order."""
+    revenue = sum([line.revenue for line in revenue_lines], ZERO)
+    variable = sum([c.amount for c in supply_lines], ZERO)
+    fixed = sum([c.amount for c in operating], ZERO)
+    one_time_costs = sum([c.one_time_cost for c in operating if c.one_time_cost], ZERO)
+    relief = sum([c.one_time_relief for c in operating if c.one_time_relief], ZERO)
     margin = revenue - variable - fixed
     pct = cents(margin / revenue * HUNDRED) if revenue else ZERO
     target = cents(scenario.goals.margin_target)
-    return Totals(revenue, variable, revenue - variable, fixed, margin, pct, target,
-                  margin - target, one_time_costs, relief, margin + one_time_costs - relief)
+    return _new(Totals, (revenue, variable, revenue - variable, fixed, margin, pct, target,
+                         margin - target, one_time_costs, relief,
+                         margin + one_time_costs - relief))
 
 
 def _quality(scenario: Scenario, plan: Plan, revenue_lines: tuple[RevenueLineResult, ...],
@@ -255,9 +284,9 @@ def _quality(scenario: Scenario, plan: Plan, revenue_lines: tuple[RevenueLineRes
         # number of places whatever was added
         value = ind.baseline
         for pool_id, below, above in terms.pools:
-            if deficit[pool_id]:
+            if pool_id in deficit:
                 value += deficit[pool_id] * below
-            if surplus[pool_id]:
+            if pool_id in surplus:
                 value += surplus[pool_id] * above
         for hours_id, added, closed in terms.hours:
             sessions = values(hours_id, ZERO)

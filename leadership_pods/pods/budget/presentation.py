@@ -107,14 +107,6 @@ def _cost_line_json(x: CostLineResult) -> dict[str, Any]:
 
 
 @per_scenario
-def _baseline_lines(scenario: Scenario) -> dict[str, RevenueLineResult | CostLineResult]:
-    base = baseline(scenario)
-    lines: dict[str, RevenueLineResult | CostLineResult] = {r.id: r for r in base.revenue_lines}
-    lines.update((x.id, x) for x in base.cost_lines)
-    return lines
-
-
-@per_scenario
 def baseline_lines_json(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
     """Every line of the baseline as :func:`result_json` writes a line: the figures the page
     shows for a line an answer leaves out."""
@@ -137,14 +129,17 @@ def result_json(scenario: Scenario, result: Result) -> dict[str, Any]:
     holds; the Excel export and the CFO read the :class:`~.results.Result` itself.
     """
     t = result.totals
-    base = _baseline_lines(scenario)
+    base = baseline(scenario)  # its lines in the same order; a line no lever reaches is its own
     # money and indicators are quantized to 0.01 (exponent -2), for which str() is plain
     # notation; the other figures go through _s
     c = str
     return {
-        "revenue_lines": [_revenue_line_json(r) for r in result.revenue_lines
-                          if r != base[r.id]],
-        "cost_lines": [_cost_line_json(x) for x in result.cost_lines if x != base[x.id]],
+        "revenue_lines": [_revenue_line_json(r) for r, b in zip(result.revenue_lines,
+                                                               base.revenue_lines, strict=True)
+                          if r is not b and r != b],
+        "cost_lines": [_cost_line_json(x) for x, b in zip(result.cost_lines, base.cost_lines,
+                                                          strict=True)
+                       if x is not b and x != b],
         "pools": [{"id": p.id, "fte": _s(p.fte)} for p in result.pools],
         "totals": {
             "revenue": c(t.revenue), "variable_cost": c(t.variable_cost),
