@@ -130,6 +130,8 @@ def test_evaluate_refuses_what_is_not_a_plan(client, platform):
          "steps of 0.1"),
         (post(client, lt, "evaluate", {"plan": {"levers": {"nope": {"value": "1"}}}}), 422,
          "no lever 'nope'"),
+        (post(client, lt, "evaluate", {"plan": {"levers": {"fte.app": {"value": "1E+999999"}}}}),
+         422, "1E+999999 is not allowed"),
         (post(client, lt, "evaluate", None, raw=b"{not json"), 400, "JSON object"),
         (post(client, lt, "evaluate", None, raw=b"{" + b" " * 70_000 + b"}"), 413, "larger"),
         (post(client, lt, "cfo", {"answer": {}, "move": "open"}), 400, "a move"),

@@ -31,11 +31,19 @@ from .scenario import Scenario
 PLAN_VERSION = 1
 
 
+#: integers with fewer digits than the decimal context's precision are converted exactly
+_EXACT_DIGITS = 28
+
+
 def canonical(value: Decimal) -> Decimal:
     """The same number in one spelling (``5.0`` -> ``5``, ``1E+1`` -> ``10``, ``-0`` ->
     ``0``), so stored plans compare equal."""
-    if value == value.to_integral_value():
-        return Decimal(int(value))
+    # int() of a huge value (1E+999999, sent or typed into a workbook) would take minutes;
+    # such a value is refused by validate_plan anyway, so it keeps its own spelling
+    if value.is_finite() and value.adjusted() < _EXACT_DIGITS:
+        whole = int(value)
+        if whole == value:
+            return Decimal(whole)
     return value.normalize()  # a fraction: normalize() never gives an exponent above 0
 
 
@@ -54,7 +62,8 @@ class LeverChange(_Change):
 
     def __new__(cls, value: Decimal, justification: str = "",
                 recurring: bool | None = None) -> LeverChange:
-        return super().__new__(cls, canonical(value), justification, recurring)
+        # built from the full tuple in C (the named tuple's own __new__ is Python)
+        return tuple.__new__(cls, (canonical(value), justification, recurring))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LeverChange) and tuple.__eq__(self, other)
@@ -116,7 +125,7 @@ class Plan:
                               f"only format {PLAN_VERSION} can be read.")
         changes: dict[str, LeverChange] = {}
         for lever_id, raw in data.get("levers", {}).items():
-            if not _is_object(raw):
+            if type(raw) is not dict and not isinstance(raw, Mapping):
                 raise InvalidPlan(f"Lever '{lever_id}' must be an object with a 'value'.")
             justification = raw.get("justification") or ""
             recurring = raw.get("recurring")
@@ -157,6 +166,12 @@ def _decimal(lever_id: str, raw: Any) -> Decimal:
     return value
 
 
+def _written(value: Decimal) -> str:
+    """The value in plain notation, or as sent (``1E+999999``) when writing it out would take
+    more digits than any lever has."""
+    return f"{value:f}" if abs(value.adjusted()) < _EXACT_DIGITS else str(value)
+
+
 def validate_plan(scenario: Scenario, plan: Plan) -> None:
     """Raise :class:`~.errors.UnknownLever` or :class:`~.errors.LeverOutOfRange` (naming the
     lever and the allowed range) for the first bad lever, in lever-id order.
@@ -164,15 +179,17 @@ def validate_plan(scenario: Scenario, plan: Plan) -> None:
     Also checks that no more agency positions are converted than remain after the agency
     change. Safety (minimum staffing) is not checked here but by the model, which refuses.
     """
+    index = scenario.lever_index
     for lever_id, change in plan.changes.items():
-        lever = scenario.lever(lever_id)
+        lever = index.get(lever_id) or scenario.lever(lever_id)  # the latter raises
         value = change.value
-        in_range = lever.minimum <= value <= lever.maximum
-        on_step = (value - lever.minimum) % lever.step == 0
-        if not (in_range and on_step):
+        # the step is checked only within the range: far outside it, the remainder is beyond
+        # the decimal context (DivisionImpossible)
+        if not (lever.minimum <= value <= lever.maximum
+                and (value - lever.minimum) % lever.step == 0):
             allowed = (f"allowed: {lever.minimum:f} to {lever.maximum:f} {lever.unit} "
                        f"in steps of {lever.step:f}")
-            raise LeverOutOfRange(lever_id, lever.label, f"{value:f}", allowed)
+            raise LeverOutOfRange(lever_id, lever.label, _written(value), allowed)
     conv = scenario.conversion
     agency = next(s for s in scenario.staffing_lines if s.id == conv.from_line)
     remaining = agency.fte + plan.value(agency.lever_id)

@@ -1,6 +1,7 @@
 """Plans: JSON for storage, and validation errors that name the lever and the range."""
 
 import json
+import time
 from decimal import Decimal as D
 
 import pytest
@@ -18,6 +19,7 @@ from leadership_pods.pods.budget import (
     UnknownLever,
 )
 from leadership_pods.pods.budget.examples import EXAMPLE_PLANS
+from leadership_pods.pods.budget.plan import canonical
 
 from .strategies import plans
 
@@ -71,6 +73,18 @@ def test_out_of_range_names_the_lever_and_the_allowed_range():
 def test_off_step_or_out_of_range_values_are_refused(lever_id, value):
     with pytest.raises(LeverOutOfRange, match="allowed"):
         Plan.from_json({"levers": {lever_id: {"value": value}}}, S)
+
+
+@pytest.mark.parametrize("value", ["1E+999999", "-1E+999999", "1E+40"])
+def test_values_far_outside_every_range_are_refused_at_once(value):
+    """Neither an integer conversion of the value (minutes of CPU for 1E+999999) nor a step
+    check beyond the decimal context (DivisionImpossible) happens."""
+    started = time.process_time()
+    with pytest.raises(LeverOutOfRange, match="allowed: -6 to 4 FTE") as refused:
+        Plan.from_json({"levers": {"fte.app": {"value": value}}}, S)
+    assert f"{value} is not allowed" in refused.value.message
+    assert time.process_time() - started < 0.1
+    assert canonical(D(value)) == D(value)
 
 
 def test_cannot_convert_more_agency_positions_than_remain():

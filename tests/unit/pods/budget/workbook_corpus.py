@@ -319,6 +319,9 @@ CORPUS = (
     Case("out_of_range", lambda b: set_cell(b, INPUTS_SHEET, input_cell("fte.app"), 99),
          "Advanced-practice providers (NP and PA) (fte.app): 99 is not allowed; allowed: -6 to "
          "4 FTE in steps of 0.1."),
+    Case("huge_exponent_as_text",
+         lambda b: set_cell(b, INPUTS_SHEET, input_cell("fte.app"), "1E+999999", as_text=True),
+         "(fte.app): 1E+999999 is not allowed; allowed: -6 to 4 FTE"),
     Case("off_step", lambda b: set_cell(b, INPUTS_SHEET, input_cell("fte.app"), 0.05),
          "(fte.app): 0.05 is not allowed"),
     Case("unsafe", lambda b: set_cell(b, INPUTS_SHEET, input_cell("fte.rn_cath_lab"), -8),
