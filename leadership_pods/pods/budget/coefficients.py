@@ -2,9 +2,13 @@
 
 The model's formulas (see :mod:`.model`) sum coefficient x lever terms over every initiative,
 service-hour block, pool, capital item and revenue line. Most coefficients are zero (an
-initiative moves one or two revenue lines, not six), and a zero term adds nothing, so the
-tables below keep only the non-zero ones, already summed per revenue line, in the model's
-order. The arithmetic on each term is unchanged, so the results are the same to the cent.
+initiative moves one or two revenue lines, not six), and a lever at 0 moves nothing, so the
+tables below are turned around: for each lever (and each staff pool, and each revenue line
+whose volume moves quality), the non-zero terms it reaches. The model starts from today's
+figures and applies the terms of the levers a plan sets, which is work in proportion to the
+plan rather than to the scenario. Every term is an integer (volumes) or an exact decimal
+(quality, rounded once at the end), so the order they are added in changes nothing: the
+results are the same to the cent.
 
 A :class:`Scenario` is a deep frozen dataclass whose hash walks every field; the tables are
 therefore cached by identity (the scenario object is kept alive by the cache entry, so an
@@ -17,57 +21,66 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from enum import IntEnum
+from typing import NamedTuple, TypeVar
 
 from .money import ZERO, cents
 from .results import CostLineResult
 from .scenario import CapitalItem, Scenario, VolumeInitiative
-from .service_line import QualityEffect, VolumeEffect
+from .service_line import NO_EFFECT, QualityEffect, VolumeEffect
 
 
-def _units(effects: tuple[VolumeEffect, ...], line_id: str) -> int:
-    return sum(e.units for e in effects if e.line_id == line_id)
+class Kind(IntEnum):
+    """What a lever is, for the terms it reaches."""
+
+    FTE = 0          #: a staffing line's FTE (it reaches lines and quality through its pool)
+    CONVERSION = 1   #: agency positions converted (through the pools too)
+    VOLUME = 2       #: a revenue line's assumed volume change, %
+    SUPPLY = 3       #: a revenue line's contract tier
+    INITIATIVE = 4   #: % of an initiative's run-rate realised
+    HOURS = 5        #: weekly sessions added or closed
+    CAPITAL = 6      #: 1 defers a replacement
 
 
-@dataclass(frozen=True)
-class LineTerms:
-    """One revenue line's lever terms: ``(lever id, coefficient, ...)`` tuples."""
+class Reach(NamedTuple):
+    """The terms one lever's value reaches."""
 
-    volume_lever: str
-    supply_lever: str
-    net_rate: Decimal
-    #: (initiative id, run-rate units, capacity units when pursued)
-    initiatives: tuple[tuple[str, int, int], ...]
-    #: (service-hours id, units per added session, per closed session, capacity per session)
-    hours: tuple[tuple[str, int, int, int], ...]
-    #: (pool id, units per FTE above baseline, per FTE below)
-    pools: tuple[tuple[str, int, int], ...]
-    #: every lever whose value reaches the line (besides the pools' staffing)
-    levers: tuple[str, ...]
+    kind: Kind
+    #: VOLUME and SUPPLY: the revenue line's index (else -1)
+    line: int
+    #: INITIATIVE: (line index, run-rate units, capacity units when pursued, 0);
+    #: HOURS: (line index, units per added session, per closed session, capacity per session)
+    lines: tuple[tuple[int, int, int, int], ...]
+    #: (indicator index, per unit up: added session, run-rate, deferral; per unit down:
+    #: closed session)
+    quality: tuple[tuple[int, Decimal, Decimal], ...]
 
 
-@dataclass(frozen=True)
-class IndicatorTerms:
-    """One quality indicator's non-zero coefficients."""
+class PoolReach(NamedTuple):
+    """A staff pool's terms: per FTE above or below its baseline."""
 
-    #: (pool id, per FTE below baseline, per FTE above)
-    pools: tuple[tuple[str, Decimal, Decimal], ...]
-    #: (service-hours id, per added session, per closed session)
-    hours: tuple[tuple[str, Decimal, Decimal], ...]
-    #: (initiative id, at run rate)
-    initiatives: tuple[tuple[str, Decimal], ...]
-    #: (capital item id, if deferred)
-    capital: tuple[tuple[str, Decimal], ...]
-    #: (revenue line index, per 1,000 units above baseline)
-    lines: tuple[tuple[int, Decimal], ...]
+    #: (line index, units per FTE above, per FTE below)
+    lines: tuple[tuple[int, int, int], ...]
+    #: (indicator index, per FTE below, per FTE above)
+    quality: tuple[tuple[int, Decimal, Decimal], ...]
 
 
 @dataclass(frozen=True)
 class Coefficients:
-    lines: tuple[LineTerms, ...]
-    indicators: tuple[IndicatorTerms, ...]
-    #: per pool, in pool order: the ids of its staffing lines, and its baseline FTE
-    pools: tuple[tuple[tuple[str, ...], ...], tuple[Decimal, ...]]
+    #: each lever's reach, by lever id
+    levers: dict[str, Reach]
+    #: each pool's reach, in pool order
+    pools: tuple[PoolReach, ...]
+    #: per revenue line: (indicator index, per 1,000 units above baseline)
+    line_quality: tuple[tuple[tuple[int, Decimal], ...], ...]
+    #: per pool, in pool order: the indices of its staffing lines
+    pool_members: tuple[tuple[int, ...], ...]
+    #: per pool: its baseline FTE
+    pool_baseline: tuple[Decimal, ...]
+    #: each revenue line's net revenue per unit after the payer cut
+    net_rates: tuple[Decimal, ...]
+    #: the staffing lines' indices of the conversion's lines (to, from)
+    conversion_lines: tuple[int, int]
 
 
 T = TypeVar("T")
@@ -94,58 +107,61 @@ def per_scenario(build: Callable[[Scenario], T]) -> Callable[[Scenario], T]:
 @per_scenario
 def coefficients(scenario: Scenario) -> Coefficients:
     """The tables of ``scenario``."""
-    members = tuple(tuple(s.id for s in scenario.staffing_lines if s.pool == pool.id)
-                    for pool in scenario.pools)
-    baseline_fte = tuple(sum((s.fte for s in scenario.staffing_lines if s.pool == pool.id), ZERO)
-                         for pool in scenario.pools)
-    return Coefficients(tuple(_line_terms(scenario, i) for i in range(len(scenario.revenue_lines))),
-                        tuple(_indicator_terms(scenario, ind.id) for ind in scenario.indicators),
-                        (members, baseline_fte))
+    lines = scenario.revenue_lines
+    line_index = {line.id: n for n, line in enumerate(lines)}
+    indicators = [ind.id for ind in scenario.indicators]
 
+    def units(effects: tuple[VolumeEffect, ...]) -> list[int]:
+        per_line = [0] * len(lines)
+        for effect in effects:
+            per_line[line_index[effect.line_id]] += effect.units
+        return per_line
 
-def _line_terms(scenario: Scenario, index: int) -> LineTerms:
-    line = scenario.revenue_lines[index]
-    lid = line.id
-    initiatives = tuple(
-        (init.id, _units(init.run_rate_volume, lid), _units(init.capacity_added, lid))
-        for init in scenario.initiatives
-        if _units(init.run_rate_volume, lid) or _units(init.capacity_added, lid))
-    hours = tuple(
-        (h.id, _units(h.volume_per_added, lid), _units(h.volume_per_closed, lid),
-         _units(h.capacity_per_session, lid))
-        for h in scenario.service_hours
-        if _units(h.volume_per_added, lid) or _units(h.volume_per_closed, lid)
-        or _units(h.capacity_per_session, lid))
-    pools = tuple(
-        (p.id, _units(p.volume_per_fte_above, lid), _units(p.volume_per_fte_below, lid))
-        for p in scenario.pools
-        if _units(p.volume_per_fte_above, lid) or _units(p.volume_per_fte_below, lid))
-    volume_lever, supply_lever = f"volume.{line.key}", f"supply.{line.key}"
-    return LineTerms(volume_lever, supply_lever, cents(line.rate * scenario.payer_cut.factor),
-                     initiatives, hours, pools,
-                     (volume_lever, supply_lever, *(i[0] for i in initiatives),
-                      *(h[0] for h in hours)))
+    def quality(up: QualityEffect, down: QualityEffect = NO_EFFECT
+                ) -> tuple[tuple[int, Decimal, Decimal], ...]:
+        return tuple((n, up.get(ind), down.get(ind)) for n, ind in enumerate(indicators)
+                     if up.get(ind) or down.get(ind))
 
-
-def _nonzero(*effects: QualityEffect, indicator: str) -> bool:
-    return any(effect.get(indicator) for effect in effects)
-
-
-def _indicator_terms(scenario: Scenario, ind: str) -> IndicatorTerms:
-    return IndicatorTerms(
-        pools=tuple((p.id, p.per_fte_below.get(ind), p.per_fte_above.get(ind))
-                    for p in scenario.pools
-                    if _nonzero(p.per_fte_below, p.per_fte_above, indicator=ind)),
-        hours=tuple((h.id, h.quality_per_added.get(ind), h.quality_per_closed.get(ind))
-                    for h in scenario.service_hours
-                    if _nonzero(h.quality_per_added, h.quality_per_closed, indicator=ind)),
-        initiatives=tuple((i.id, i.quality_at_run_rate.get(ind)) for i in scenario.initiatives
-                          if i.quality_at_run_rate.get(ind)),
-        capital=tuple((k.id, k.quality_if_deferred.get(ind)) for k in scenario.capital_items
-                      if k.quality_if_deferred.get(ind)),
-        lines=tuple((n, line.quality_per_1000_units.get(ind))
-                    for n, line in enumerate(scenario.revenue_lines)
-                    if line.quality_per_1000_units.get(ind)))
+    levers: dict[str, Reach] = {}
+    staffing = {s.id: n for n, s in enumerate(scenario.staffing_lines)}
+    for s in scenario.staffing_lines:
+        levers[s.lever_id] = Reach(Kind.FTE, -1, (), ())
+    levers[scenario.conversion.lever_id] = Reach(Kind.CONVERSION, -1, (), ())
+    for n, line in enumerate(lines):
+        levers[f"volume.{line.key}"] = Reach(Kind.VOLUME, n, (), ())
+        levers[f"supply.{line.key}"] = Reach(Kind.SUPPLY, n, (), ())
+    for init in scenario.initiatives:
+        run_rate, added = units(init.run_rate_volume), units(init.capacity_added)
+        levers[init.id] = Reach(Kind.INITIATIVE, -1, tuple(
+            (n, run_rate[n], added[n], 0) for n in range(len(lines)) if run_rate[n] or added[n]),
+            quality(init.quality_at_run_rate))
+    for h in scenario.service_hours:
+        per_added, per_closed = units(h.volume_per_added), units(h.volume_per_closed)
+        per_session = units(h.capacity_per_session)
+        levers[h.id] = Reach(Kind.HOURS, -1, tuple(
+            (n, per_added[n], per_closed[n], per_session[n]) for n in range(len(lines))
+            if per_added[n] or per_closed[n] or per_session[n]),
+            quality(h.quality_per_added, h.quality_per_closed))
+    for item in scenario.capital_items:
+        levers[item.id] = Reach(Kind.CAPITAL, -1, (), quality(item.quality_if_deferred))
+    pools = []
+    for pool in scenario.pools:
+        above, below = units(pool.volume_per_fte_above), units(pool.volume_per_fte_below)
+        pools.append(PoolReach(
+            tuple((n, above[n], below[n]) for n in range(len(lines)) if above[n] or below[n]),
+            quality(pool.per_fte_below, pool.per_fte_above)))
+    conv = scenario.conversion
+    return Coefficients(
+        levers=levers, pools=tuple(pools),
+        line_quality=tuple(tuple((n, line.quality_per_1000_units.get(ind))
+                                 for n, ind in enumerate(indicators)
+                                 if line.quality_per_1000_units.get(ind)) for line in lines),
+        pool_members=tuple(tuple(staffing[s.id] for s in scenario.staffing_lines
+                                 if s.pool == pool.id) for pool in scenario.pools),
+        pool_baseline=tuple(sum((s.fte for s in scenario.staffing_lines if s.pool == pool.id),
+                                ZERO) for pool in scenario.pools),
+        net_rates=tuple(cents(line.rate * scenario.payer_cut.factor) for line in lines),
+        conversion_lines=(staffing[conv.to_line], staffing[conv.from_line]))
 
 
 @dataclass(frozen=True)

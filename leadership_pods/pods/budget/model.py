@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .coefficients import RECRUITING_LABEL, coefficients, cost_tables, per_scenario
+from .coefficients import RECRUITING_LABEL, Kind, coefficients, cost_tables, per_scenario
 from .errors import Refusal, UnsafePlan
 from .money import HUNDRED, ZERO, cents, money, number, plural, round_to, whole
 from .plan import Plan, validate_plan
@@ -77,8 +77,7 @@ def baseline(scenario: Scenario) -> Result:
 def safety_refusals(scenario: Scenario, plan: Plan) -> tuple[Refusal, ...]:
     """Every minimum-safe-staffing breach of ``plan`` (empty when it is safe)."""
     validate_plan(scenario, plan)
-    pools = _pools(scenario, _positions(scenario, plan)[0])
-    return _refusals(scenario, plan, pools)
+    return _refusals(scenario, plan, _pools(scenario, _positions(scenario, plan)[0]))
 
 
 #: builds a named tuple from the tuple of all its fields in C, without the named tuple's
@@ -86,30 +85,32 @@ def safety_refusals(scenario: Scenario, plan: Plan) -> tuple[Refusal, ...]:
 _new = tuple.__new__
 
 
-def _positions(scenario: Scenario, plan: Plan) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-    """Each staffing line's positions and its FTE paid this year (only the converted
-    positions differ: ``year_one_pct`` of the swap is realised in year one)."""
+def _positions(scenario: Scenario, plan: Plan) -> tuple[list[Decimal], list[Decimal]]:
+    """Each staffing line's positions and its FTE paid this year, in line order (only the
+    converted positions differ: ``year_one_pct`` of the swap is realised in year one)."""
     conv = scenario.conversion
     values = plan.values.get
-    fte = {s.id: s.fte + values(s.lever_id, ZERO) for s in scenario.staffing_lines}
+    fte = [s.fte + values(s.lever_id, ZERO) for s in scenario.staffing_lines]
     converted = values(conv.lever_id, ZERO)
     paid = fte.copy()
     share = conv.year_one_pct / HUNDRED
+    to_line, from_line = coefficients(scenario).conversion_lines
     # applied even at 0: the terms set the figures' decimal places (62.00 FTE paid)
-    fte[conv.to_line] += conv.employed_per_agency * converted
-    fte[conv.from_line] -= converted
-    paid[conv.to_line] += conv.employed_per_agency * converted * share
-    paid[conv.from_line] -= converted * share
+    fte[to_line] += conv.employed_per_agency * converted
+    fte[from_line] -= converted
+    paid[to_line] += conv.employed_per_agency * converted * share
+    paid[from_line] -= converted * share
     return fte, paid
 
 
-def _pools(scenario: Scenario, positions: dict[str, Decimal]) -> tuple[PoolResult, ...]:
+def _pools(scenario: Scenario, positions: list[Decimal]) -> tuple[PoolResult, ...]:
+    tables = coefficients(scenario)
     pools = []
-    for pool, members, baseline_fte in zip(scenario.pools, *coefficients(scenario).pools,
-                                           strict=True):
+    for pool, members, baseline_fte in zip(scenario.pools, tables.pool_members,
+                                           tables.pool_baseline, strict=True):
         fte = positions[members[0]]
-        for line_id in members[1:]:
-            fte += positions[line_id]
+        for member in members[1:]:
+            fte += positions[member]
         pools.append(_new(PoolResult, (pool.id, pool.label, baseline_fte, fte, pool.minimum_fte)))
     return tuple(pools)
 
@@ -128,6 +129,78 @@ def _refusals(scenario: Scenario, plan: Plan, pools: tuple[PoolResult, ...]
     return tuple(refusals)
 
 
+class _Year:
+    """The plan's volumes and quality being worked out: today's figures, then every term
+    the plan's levers and staff pools reach (see :mod:`.coefficients`)."""
+
+    __slots__ = ("demand", "capacity", "tier", "moved", "quality")
+
+    def __init__(self, scenario: Scenario, everything_moved: bool) -> None:
+        lines = scenario.revenue_lines
+        self.demand = [line.volume for line in lines]
+        self.capacity = [line.capacity for line in lines]
+        self.tier = [0] * len(lines)
+        #: the lines whose inputs a lever or pool reaches (only those are computed)
+        self.moved = [everything_moved] * len(lines)
+        self.quality = [ind.baseline for ind in scenario.indicators]
+
+    def apply(self, scenario: Scenario, plan: Plan) -> None:
+        """The terms of every lever the plan sets (FTE and conversion act through pools)."""
+        tables = coefficients(scenario).levers
+        demand, capacity, moved, quality = self.demand, self.capacity, self.moved, self.quality
+        for lever_id, value in plan.values.items():
+            if not value:
+                continue
+            reach = tables[lever_id]
+            kind = reach.kind  # FTE and CONVERSION: no term of their own
+            if kind is Kind.VOLUME:
+                volume = scenario.revenue_lines[reach.line].volume
+                demand[reach.line] += whole(volume * value / HUNDRED)
+                moved[reach.line] = True
+            elif kind is Kind.SUPPLY:
+                self.tier[reach.line] = int(value)
+                moved[reach.line] = True
+            elif kind is Kind.INITIATIVE:
+                for index, run_rate, added, _ in reach.lines:
+                    demand[index] += whole(run_rate * value / HUNDRED)
+                    if value > 0:
+                        capacity[index] += added
+                    moved[index] = True
+                for k, at_run_rate, _ in reach.quality:
+                    quality[k] += value / HUNDRED * at_run_rate
+            elif kind is Kind.HOURS:
+                sessions = int(value)
+                for index, units_added, units_closed, per_session in reach.lines:
+                    demand[index] += (units_added * max(sessions, 0)
+                                      - units_closed * max(-sessions, 0))
+                    capacity[index] += per_session * sessions
+                    moved[index] = True
+                for k, per_added, per_closed in reach.quality:
+                    quality[k] += value * per_added if value > 0 else -value * per_closed
+            elif kind is Kind.CAPITAL and value == 1:
+                for k, if_deferred, _ in reach.quality:
+                    quality[k] += if_deferred
+
+    def staff(self, scenario: Scenario, pools: tuple[PoolResult, ...]) -> None:
+        """The terms of every pool above or below its baseline FTE."""
+        demand, moved, quality = self.demand, self.moved, self.quality
+        for pool, reach in zip(pools, coefficients(scenario).pools, strict=True):
+            if pool.fte < pool.baseline_fte:
+                deficit = pool.baseline_fte - pool.fte
+                for index, _, below in reach.lines:
+                    demand[index] -= whole(below * deficit)
+                    moved[index] = True
+                for k, per_below, _ in reach.quality:
+                    quality[k] += deficit * per_below
+            elif pool.fte > pool.baseline_fte:
+                surplus = pool.fte - pool.baseline_fte
+                for index, above, _ in reach.lines:
+                    demand[index] += whole(above * surplus)
+                    moved[index] = True
+                for k, _, per_above in reach.quality:
+                    quality[k] += surplus * per_above
+
+
 def _compute(scenario: Scenario, plan: Plan, base: Result | None) -> Result:
     """The evaluated plan. Against ``base`` (the baseline): a line no lever of the plan
     reaches is the baseline's own line object, and ``changed_lines`` lists the lines whose
@@ -140,13 +213,15 @@ def _compute(scenario: Scenario, plan: Plan, base: Result | None) -> Result:
     for pool in pools:
         if pool.fte < pool.minimum_fte:
             raise UnsafePlan(_refusals(scenario, plan, pools))
-    deficit = {p.id: p.baseline_fte - p.fte for p in pools if p.fte < p.baseline_fte}
-    surplus = {p.id: p.fte - p.baseline_fte for p in pools if p.fte > p.baseline_fte}
-    revenue_lines, supply_lines, notes = _revenue_lines(scenario, plan, deficit, surplus, base)
+    # (a baseline with notes on its lines would need them kept: every line is computed then)
+    year = _Year(scenario, everything_moved=base is None or bool(base.notes))
+    year.apply(scenario, plan)
+    year.staff(scenario, pools)
+    revenue_lines, supply_lines, notes = _revenue_lines(scenario, year, base)
     operating = _operating_lines(scenario, plan, paid, base)
     cost_lines = (*supply_lines, *operating)
     totals = _totals(scenario, revenue_lines, supply_lines, operating)
-    quality = _quality(scenario, plan, revenue_lines, deficit, surplus)
+    quality = _quality(scenario, year, revenue_lines)
     changed: tuple[str, ...] = () if base is None else tuple(
         [line.id for line, before in zip(revenue_lines, base.revenue_lines, strict=True)
          if line is not before and line.revenue != before.revenue]
@@ -156,70 +231,44 @@ def _compute(scenario: Scenario, plan: Plan, base: Result | None) -> Result:
                   plan.changed_levers(), changed, notes)
 
 
-def _revenue_lines(scenario: Scenario, plan: Plan, deficit: dict[str, Decimal],
-                   surplus: dict[str, Decimal], base: Result | None
+def _revenue_lines(scenario: Scenario, year: _Year, base: Result | None
                    ) -> tuple[tuple[RevenueLineResult, ...], tuple[CostLineResult, ...],
                               tuple[str, ...]]:
-    """The revenue lines, their supply cost lines, and the notes on capacity and tiers."""
+    """The revenue lines, their supply cost lines, and the notes on capacity and tiers; a
+    line nothing moved is the baseline's."""
     lines, supplies, notes = [], [], []
-    values = plan.values.get
-    tables = coefficients(scenario)
     labels = cost_tables(scenario).supply_labels
-    # (a baseline with notes on its lines would need them kept: every line is computed then)
-    reuse = base is not None and not base.notes
-    for index, (line, terms, label) in enumerate(zip(scenario.revenue_lines, tables.lines,
-                                                     labels, strict=True)):
-        if reuse and not any(values(lid) for lid in terms.levers) and not any(
-                pid in surplus or pid in deficit for pid, _, _ in terms.pools):
-            # no lever reaches the line: it is the baseline's
+    net_rates = coefficients(scenario).net_rates
+    for index, line in enumerate(scenario.revenue_lines):
+        if not year.moved[index]:
             assert base is not None
             lines.append(base.revenue_lines[index])
-            supplies.append(base.cost_lines[index])
+            supplies.append(base.cost_lines[index])  # the supply lines come first
             continue
-        # a lever at 0 adds 0 to every term: its terms are skipped
-        demand = line.volume
-        change = values(terms.volume_lever)
-        if change:
-            demand += whole(line.volume * change / HUNDRED)
-        capacity = line.capacity
-        for init_id, run_rate, added in terms.initiatives:
-            share = values(init_id)
-            if share:
-                demand += whole(run_rate * share / HUNDRED)
-                capacity += added if share > 0 else 0
-        for hours_id, per_added, per_closed, per_session in terms.hours:
-            sessions = int(values(hours_id, ZERO))
-            if sessions:
-                demand += per_added * max(sessions, 0) - per_closed * max(-sessions, 0)
-                capacity += per_session * sessions
-        for pool_id, above, below in terms.pools:
-            if pool_id in surplus:
-                demand += whole(above * surplus[pool_id])
-            if pool_id in deficit:
-                demand -= whole(below * deficit[pool_id])
+        demand, capacity = year.demand[index], year.capacity[index]
         volume = max(0, min(capacity, demand))
         if demand > capacity:
             notes.append(f"{line.label}: the plan asks for {demand:,} {plural(line.unit)} but capacity "
                          f"is {capacity:,}; {demand - capacity:,} cannot be done.")
-        tier = line.tiers[int(values(terms.supply_lever, ZERO))]
+        tier = line.tiers[year.tier[index]]
         lost = volume < tier.min_volume
         if lost:
             notes.append(f"{line.label}: {volume:,} {plural(line.unit)} miss the {tier.label}'s "
                          f"commitment of {tier.min_volume:,}; today's price applies.")
         price = line.tiers[0].cost_per_unit if lost else tier.cost_per_unit
-        net_rate = terms.net_rate
+        net_rate = net_rates[index]
         variable_cost = cents(volume * price)
         lines.append(_new(RevenueLineResult, (
             line.id, line.label, line.unit, line.volume, demand, capacity, volume, net_rate,
             cents(volume * net_rate), line.supply_line_id, tier.tier, lost, price,
             variable_cost)))
         supplies.append(_new(CostLineResult, (
-            line.supply_line_id, label, "supplies", "variable", variable_cost, Decimal(volume),
-            price, ZERO, ZERO)))
+            line.supply_line_id, labels[index], "supplies", "variable", variable_cost,
+            Decimal(volume), price, ZERO, ZERO)))
     return tuple(lines), tuple(supplies), tuple(notes)
 
 
-def _operating_lines(scenario: Scenario, plan: Plan, paid: dict[str, Decimal],
+def _operating_lines(scenario: Scenario, plan: Plan, paid: list[Decimal],
                      base: Result | None) -> tuple[CostLineResult, ...]:
     """Staffing, recruiting, service hours, initiatives, capital items and fixed costs, in
     that order; against ``base``, a line whose quantity is the baseline's is the baseline's."""
@@ -229,7 +278,7 @@ def _operating_lines(scenario: Scenario, plan: Plan, paid: dict[str, Decimal],
     before = base.cost_lines[len(scenario.revenue_lines):] if base is not None else None
     lines = []
     for index, s in enumerate(scenario.staffing_lines):
-        fte = paid[s.id]
+        fte = paid[index]
         lines.append(before[index] if before is not None and fte == s.fte else _new(
             CostLineResult, (s.id, s.label, "staffing", "step_fixed", cents(fte * s.loaded_cost),
                              fte, s.loaded_cost, ZERO, ZERO)))
@@ -274,42 +323,23 @@ def _totals(scenario: Scenario, revenue_lines: tuple[RevenueLineResult, ...],
                          margin + one_time_costs - relief))
 
 
-def _quality(scenario: Scenario, plan: Plan, revenue_lines: tuple[RevenueLineResult, ...],
-             deficit: dict[str, Decimal], surplus: dict[str, Decimal]
+def _quality(scenario: Scenario, year: _Year, revenue_lines: tuple[RevenueLineResult, ...]
              ) -> tuple[IndicatorResult, ...]:
+    """Each indicator: today's value and every term reached (the volume terms last), rounded
+    once: the sum of exact terms, so the order adds nothing and zero terms change only the
+    places, which the rounding fixes."""
+    quality = year.quality
+    for line, terms in zip(revenue_lines, coefficients(scenario).line_quality, strict=True):
+        if terms and line.volume != line.baseline_volume:
+            for k, per_1000 in terms:
+                quality[k] += (line.volume - line.baseline_volume) / _THOUSAND * per_1000
     results = []
-    values = plan.values.get
-    for ind, terms in zip(scenario.indicators, coefficients(scenario).indicators, strict=True):
-        # zero terms are skipped: they add nothing, and the rounding at the end fixes the
-        # number of places whatever was added
-        value = ind.baseline
-        for pool_id, below, above in terms.pools:
-            if pool_id in deficit:
-                value += deficit[pool_id] * below
-            if pool_id in surplus:
-                value += surplus[pool_id] * above
-        for hours_id, added, closed in terms.hours:
-            sessions = values(hours_id, ZERO)
-            if sessions > 0:
-                value += sessions * added
-            elif sessions < 0:
-                value += -sessions * closed
-        for init_id, at_run_rate in terms.initiatives:
-            share = values(init_id, ZERO)
-            if share:
-                value += share / HUNDRED * at_run_rate
-        for item_id, if_deferred in terms.capital:
-            if values(item_id, ZERO) == 1:
-                value += if_deferred
-        for index, per_1000 in terms.lines:
-            line = revenue_lines[index]
-            if line.volume != line.baseline_volume:
-                value += (line.volume - line.baseline_volume) / _THOUSAND * per_1000
-        value = round_to(value, 2)
+    for ind, raw in zip(scenario.indicators, quality, strict=True):
+        value = round_to(raw, 2)
         status = (Status.KEPT if value <= ind.baseline
                   else Status.AT_RISK if value <= ind.floor else Status.BROKEN)
-        results.append(IndicatorResult(ind.id, ind.label, ind.unit, ind.baseline, value,
-                                       ind.floor, ind.floor_label, status))
+        results.append(_new(IndicatorResult, (ind.id, ind.label, ind.unit, ind.baseline, value,
+                                              ind.floor, ind.floor_label, status)))
     return tuple(results)
 
 
