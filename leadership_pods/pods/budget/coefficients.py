@@ -81,6 +81,8 @@ class Coefficients:
     net_rates: tuple[Decimal, ...]
     #: the staffing lines' indices of the conversion's lines (to, from)
     conversion_lines: tuple[int, int]
+    #: the cost lines a plan only switches, and the labels (:func:`cost_tables`)
+    costs: CostTables
 
 
 T = TypeVar("T")
@@ -161,7 +163,8 @@ def coefficients(scenario: Scenario) -> Coefficients:
         pool_baseline=tuple(sum((s.fte for s in scenario.staffing_lines if s.pool == pool.id),
                                 ZERO) for pool in scenario.pools),
         net_rates=tuple(cents(line.rate * scenario.payer_cut.factor) for line in lines),
-        conversion_lines=(staffing[conv.to_line], staffing[conv.from_line]))
+        conversion_lines=(staffing[conv.to_line], staffing[conv.from_line]),
+        costs=cost_tables(scenario))
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .coefficients import RECRUITING_LABEL, Kind, coefficients, cost_tables, per_scenario
+from .coefficients import (
+    RECRUITING_LABEL,
+    Coefficients,
+    CostTables,
+    Kind,
+    coefficients,
+    per_scenario,
+)
 from .errors import Refusal, UnsafePlan
 from .money import HUNDRED, ZERO, cents, money, number, plural, round_to, whole
 from .plan import Plan, validate_plan
@@ -77,7 +84,9 @@ def baseline(scenario: Scenario) -> Result:
 def safety_refusals(scenario: Scenario, plan: Plan) -> tuple[Refusal, ...]:
     """Every minimum-safe-staffing breach of ``plan`` (empty when it is safe)."""
     validate_plan(scenario, plan)
-    return _refusals(scenario, plan, _pools(scenario, _positions(scenario, plan)[0]))
+    tables = coefficients(scenario)
+    return _refusals(scenario, plan, _pools(scenario, tables,
+                                            _positions(scenario, tables, plan)[0]))
 
 
 #: builds a named tuple from the tuple of all its fields in C, without the named tuple's
@@ -85,7 +94,8 @@ def safety_refusals(scenario: Scenario, plan: Plan) -> tuple[Refusal, ...]:
 _new = tuple.__new__
 
 
-def _positions(scenario: Scenario, plan: Plan) -> tuple[list[Decimal], list[Decimal]]:
+def _positions(scenario: Scenario, tables: Coefficients, plan: Plan
+               ) -> tuple[list[Decimal], list[Decimal]]:
     """Each staffing line's positions and its FTE paid this year, in line order (only the
     converted positions differ: ``year_one_pct`` of the swap is realised in year one)."""
     conv = scenario.conversion
@@ -94,7 +104,7 @@ def _positions(scenario: Scenario, plan: Plan) -> tuple[list[Decimal], list[Deci
     converted = values(conv.lever_id, ZERO)
     paid = fte.copy()
     share = conv.year_one_pct / HUNDRED
-    to_line, from_line = coefficients(scenario).conversion_lines
+    to_line, from_line = tables.conversion_lines
     # applied even at 0: the terms set the figures' decimal places (62.00 FTE paid)
     fte[to_line] += conv.employed_per_agency * converted
     fte[from_line] -= converted
@@ -103,8 +113,8 @@ def _positions(scenario: Scenario, plan: Plan) -> tuple[list[Decimal], list[Deci
     return fte, paid
 
 
-def _pools(scenario: Scenario, positions: list[Decimal]) -> tuple[PoolResult, ...]:
-    tables = coefficients(scenario)
+def _pools(scenario: Scenario, tables: Coefficients, positions: list[Decimal]
+           ) -> tuple[PoolResult, ...]:
     pools = []
     for pool, members, baseline_fte in zip(scenario.pools, tables.pool_members,
                                            tables.pool_baseline, strict=True):
@@ -144,14 +154,14 @@ class _Year:
         self.moved = [everything_moved] * len(lines)
         self.quality = [ind.baseline for ind in scenario.indicators]
 
-    def apply(self, scenario: Scenario, plan: Plan) -> None:
+    def apply(self, scenario: Scenario, tables: Coefficients, plan: Plan) -> None:
         """The terms of every lever the plan sets (FTE and conversion act through pools)."""
-        tables = coefficients(scenario).levers
+        levers = tables.levers
         demand, capacity, moved, quality = self.demand, self.capacity, self.moved, self.quality
         for lever_id, value in plan.values.items():
             if not value:
                 continue
-            reach = tables[lever_id]
+            reach = levers[lever_id]
             kind = reach.kind  # FTE and CONVERSION: no term of their own
             if kind is Kind.VOLUME:
                 volume = scenario.revenue_lines[reach.line].volume
@@ -181,10 +191,10 @@ class _Year:
                 for k, if_deferred, _ in reach.quality:
                     quality[k] += if_deferred
 
-    def staff(self, scenario: Scenario, pools: tuple[PoolResult, ...]) -> None:
+    def staff(self, tables: Coefficients, pools: tuple[PoolResult, ...]) -> None:
         """The terms of every pool above or below its baseline FTE."""
         demand, moved, quality = self.demand, self.moved, self.quality
-        for pool, reach in zip(pools, coefficients(scenario).pools, strict=True):
+        for pool, reach in zip(pools, tables.pools, strict=True):
             if pool.fte < pool.baseline_fte:
                 deficit = pool.baseline_fte - pool.fte
                 for index, _, below in reach.lines:
@@ -208,20 +218,21 @@ def _compute(scenario: Scenario, plan: Plan, base: Result | None) -> Result:
     is changed."""
     if plan.checked_for is not scenario:  # Plan.from_json checked it already
         validate_plan(scenario, plan)
-    positions, paid = _positions(scenario, plan)
-    pools = _pools(scenario, positions)
+    tables = coefficients(scenario)
+    positions, paid = _positions(scenario, tables, plan)
+    pools = _pools(scenario, tables, positions)
     for pool in pools:
         if pool.fte < pool.minimum_fte:
             raise UnsafePlan(_refusals(scenario, plan, pools))
     # (a baseline with notes on its lines would need them kept: every line is computed then)
     year = _Year(scenario, everything_moved=base is None or bool(base.notes))
-    year.apply(scenario, plan)
-    year.staff(scenario, pools)
-    revenue_lines, supply_lines, notes = _revenue_lines(scenario, year, base)
-    operating = _operating_lines(scenario, plan, paid, base)
+    year.apply(scenario, tables, plan)
+    year.staff(tables, pools)
+    revenue_lines, supply_lines, notes = _revenue_lines(scenario, tables, year, base)
+    operating = _operating_lines(scenario, tables.costs, plan, paid, base)
     cost_lines = (*supply_lines, *operating)
     totals = _totals(scenario, revenue_lines, supply_lines, operating)
-    quality = _quality(scenario, year, revenue_lines)
+    quality = _quality(scenario, tables, year, revenue_lines)
     changed: tuple[str, ...] = () if base is None else tuple(
         [line.id for line, before in zip(revenue_lines, base.revenue_lines, strict=True)
          if line is not before and line.revenue != before.revenue]
@@ -231,14 +242,14 @@ def _compute(scenario: Scenario, plan: Plan, base: Result | None) -> Result:
                   plan.changed_levers(), changed, notes)
 
 
-def _revenue_lines(scenario: Scenario, year: _Year, base: Result | None
+def _revenue_lines(scenario: Scenario, tables: Coefficients, year: _Year, base: Result | None
                    ) -> tuple[tuple[RevenueLineResult, ...], tuple[CostLineResult, ...],
                               tuple[str, ...]]:
     """The revenue lines, their supply cost lines, and the notes on capacity and tiers; a
     line nothing moved is the baseline's."""
     lines, supplies, notes = [], [], []
-    labels = cost_tables(scenario).supply_labels
-    net_rates = coefficients(scenario).net_rates
+    labels = tables.costs.supply_labels
+    net_rates = tables.net_rates
     for index, line in enumerate(scenario.revenue_lines):
         if not year.moved[index]:
             assert base is not None
@@ -268,11 +279,10 @@ def _revenue_lines(scenario: Scenario, year: _Year, base: Result | None
     return tuple(lines), tuple(supplies), tuple(notes)
 
 
-def _operating_lines(scenario: Scenario, plan: Plan, paid: list[Decimal],
+def _operating_lines(scenario: Scenario, tables: CostTables, plan: Plan, paid: list[Decimal],
                      base: Result | None) -> tuple[CostLineResult, ...]:
     """Staffing, recruiting, service hours, initiatives, capital items and fixed costs, in
     that order; against ``base``, a line whose quantity is the baseline's is the baseline's."""
-    tables = cost_tables(scenario)
     values = plan.values.get
     # the baseline's operating lines follow its supply lines, one per revenue line
     before = base.cost_lines[len(scenario.revenue_lines):] if base is not None else None
@@ -323,13 +333,13 @@ def _totals(scenario: Scenario, revenue_lines: tuple[RevenueLineResult, ...],
                          margin + one_time_costs - relief))
 
 
-def _quality(scenario: Scenario, year: _Year, revenue_lines: tuple[RevenueLineResult, ...]
-             ) -> tuple[IndicatorResult, ...]:
+def _quality(scenario: Scenario, tables: Coefficients, year: _Year,
+             revenue_lines: tuple[RevenueLineResult, ...]) -> tuple[IndicatorResult, ...]:
     """Each indicator: today's value and every term reached (the volume terms last), rounded
     once: the sum of exact terms, so the order adds nothing and zero terms change only the
     places, which the rounding fixes."""
     quality = year.quality
-    for line, terms in zip(revenue_lines, coefficients(scenario).line_quality, strict=True):
+    for line, terms in zip(revenue_lines, tables.line_quality, strict=True):
         if terms and line.volume != line.baseline_volume:
             for k, per_1000 in terms:
                 quality[k] += (line.volume - line.baseline_volume) / _THOUSAND * per_1000
