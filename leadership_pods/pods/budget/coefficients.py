@@ -79,6 +79,10 @@ class Coefficients:
     pool_baseline: tuple[Decimal, ...]
     #: each revenue line's net revenue per unit after the payer cut
     net_rates: tuple[Decimal, ...]
+    #: today's volume and capacity of each revenue line, and value of each indicator
+    volumes: tuple[int, ...]
+    capacities: tuple[int, ...]
+    indicator_baselines: tuple[Decimal, ...]
     #: the staffing lines' indices of the conversion's lines (to, from)
     conversion_lines: tuple[int, int]
     #: the cost lines a plan only switches, and the labels (:func:`cost_tables`)
@@ -163,6 +167,9 @@ def coefficients(scenario: Scenario) -> Coefficients:
         pool_baseline=tuple(sum((s.fte for s in scenario.staffing_lines if s.pool == pool.id),
                                 ZERO) for pool in scenario.pools),
         net_rates=tuple(cents(line.rate * scenario.payer_cut.factor) for line in lines),
+        volumes=tuple(line.volume for line in lines),
+        capacities=tuple(line.capacity for line in lines),
+        indicator_baselines=tuple(ind.baseline for ind in scenario.indicators),
         conversion_lines=(staffing[conv.to_line], staffing[conv.from_line]),
         costs=cost_tables(scenario))
 
@@ -175,8 +182,10 @@ class CostTables:
 
     supply_labels: tuple[str, ...]
     hours_labels: tuple[str, ...]
-    initiatives: tuple[tuple[CostLineResult, CostLineResult], ...]
-    capital: tuple[tuple[CostLineResult, CostLineResult], ...]
+    #: (lever id, (line not pursued, line pursued)), in initiative order
+    initiatives: tuple[tuple[str, tuple[CostLineResult, CostLineResult]], ...]
+    #: (lever id, (line kept, line deferred)), in capital item order
+    capital: tuple[tuple[str, tuple[CostLineResult, CostLineResult]], ...]
     fixed: tuple[CostLineResult, ...]
 
 
@@ -202,8 +211,9 @@ def cost_tables(scenario: Scenario) -> CostTables:
         supply_labels=tuple(f"Supplies and variable cost: {line.supply_label}"
                             for line in scenario.revenue_lines),
         hours_labels=tuple(f"Service hours: {hours.label}" for hours in scenario.service_hours),
-        initiatives=tuple((initiative(i, False), initiative(i, True))
+        initiatives=tuple((i.id, (initiative(i, False), initiative(i, True)))
                           for i in scenario.initiatives),
-        capital=tuple((capital(k, False), capital(k, True)) for k in scenario.capital_items),
+        capital=tuple((k.id, (capital(k, False), capital(k, True)))
+                      for k in scenario.capital_items),
         fixed=tuple(CostLineResult(f.id, f.label, f.group, "fixed", cents(f.amount))
                     for f in scenario.fixed_costs))

@@ -145,14 +145,13 @@ class _Year:
 
     __slots__ = ("demand", "capacity", "tier", "moved", "quality")
 
-    def __init__(self, scenario: Scenario, everything_moved: bool) -> None:
-        lines = scenario.revenue_lines
-        self.demand = [line.volume for line in lines]
-        self.capacity = [line.capacity for line in lines]
-        self.tier = [0] * len(lines)
+    def __init__(self, tables: Coefficients, everything_moved: bool) -> None:
+        self.demand = list(tables.volumes)
+        self.capacity = list(tables.capacities)
+        self.tier = [0] * len(tables.volumes)
         #: the lines whose inputs a lever or pool reaches (only those are computed)
-        self.moved = [everything_moved] * len(lines)
-        self.quality = [ind.baseline for ind in scenario.indicators]
+        self.moved = [everything_moved] * len(tables.volumes)
+        self.quality = list(tables.indicator_baselines)
 
     def apply(self, scenario: Scenario, tables: Coefficients, plan: Plan) -> None:
         """The terms of every lever the plan sets (FTE and conversion act through pools)."""
@@ -225,19 +224,18 @@ def _compute(scenario: Scenario, plan: Plan, base: Result | None) -> Result:
         if pool.fte < pool.minimum_fte:
             raise UnsafePlan(_refusals(scenario, plan, pools))
     # (a baseline with notes on its lines would need them kept: every line is computed then)
-    year = _Year(scenario, everything_moved=base is None or bool(base.notes))
+    year = _Year(tables, everything_moved=base is None or bool(base.notes))
     year.apply(scenario, tables, plan)
     year.staff(tables, pools)
     revenue_lines, supply_lines, notes = _revenue_lines(scenario, tables, year, base)
     operating = _operating_lines(scenario, tables.costs, plan, paid, base)
     cost_lines = (*supply_lines, *operating)
-    totals = _totals(scenario, revenue_lines, supply_lines, operating)
     quality = _quality(scenario, tables, year, revenue_lines)
-    changed: tuple[str, ...] = () if base is None else tuple(
-        [line.id for line, before in zip(revenue_lines, base.revenue_lines, strict=True)
-         if line is not before and line.revenue != before.revenue]
-        + [line.id for line, before in zip(cost_lines, base.cost_lines, strict=True)
-           if line is not before and line.amount != before.amount])
+    changed: tuple[str, ...] = ()
+    if base is None:
+        totals = _totals(scenario, revenue_lines, supply_lines, operating)
+    else:
+        totals, changed = _against(scenario, base, revenue_lines, cost_lines)
     return Result(scenario.id, revenue_lines, cost_lines, pools, totals, quality,
                   plan.changed_levers(), changed, notes)
 
@@ -308,10 +306,10 @@ def _operating_lines(scenario: Scenario, tables: CostTables, plan: Plan, paid: l
                              cents(sessions * hours.cost_per_session), sessions,
                              hours.cost_per_session, ZERO, ZERO)))
     # initiatives (pursued or not), capital items (deferred or not), fixed costs: built once
-    lines.extend(pair[values(init.id, ZERO) > 0]
-                 for init, pair in zip(scenario.initiatives, tables.initiatives, strict=True))
-    lines.extend(pair[values(item.id, ZERO) == 1]
-                 for item, pair in zip(scenario.capital_items, tables.capital, strict=True))
+    for lever_id, (off, on) in tables.initiatives:
+        lines.append(on if values(lever_id, ZERO) > 0 else off)
+    for lever_id, (kept, deferred) in tables.capital:
+        lines.append(deferred if values(lever_id, ZERO) == 1 else kept)
     lines.extend(tables.fixed)
     return tuple(lines)
 
@@ -331,6 +329,41 @@ def _totals(scenario: Scenario, revenue_lines: tuple[RevenueLineResult, ...],
     return _new(Totals, (revenue, variable, revenue - variable, fixed, margin, pct, target,
                          margin - target, one_time_costs, relief,
                          margin + one_time_costs - relief))
+
+
+def _against(scenario: Scenario, base: Result, revenue_lines: tuple[RevenueLineResult, ...],
+             cost_lines: tuple[CostLineResult, ...]) -> tuple[Totals, tuple[str, ...]]:
+    """The totals as the baseline's plus each line's difference from the baseline's (the
+    lines are in the same order; one no lever reaches is the baseline's own, and adds
+    nothing), and the ids of the lines whose amount differs. Exact: every amount is cents."""
+    t = base.totals
+    revenue, variable, fixed = t.revenue, t.variable_cost, t.fixed_cost
+    one_time_costs, relief = t.one_time_costs, t.one_time_relief
+    changed = []
+    for line, was in zip(revenue_lines, base.revenue_lines, strict=True):
+        if line is not was and line.revenue != was.revenue:
+            revenue += line.revenue - was.revenue
+            changed.append(line.id)
+    for c, before in zip(cost_lines, base.cost_lines, strict=True):
+        if c is before:
+            continue
+        if c.amount != before.amount:
+            if c.behaviour == "variable":
+                variable += c.amount - before.amount
+            else:
+                fixed += c.amount - before.amount
+            changed.append(c.id)
+        # (only a change is added, so places are as a plain sum of the non-zero items)
+        if c.one_time_cost != before.one_time_cost:
+            one_time_costs += c.one_time_cost - before.one_time_cost
+        if c.one_time_relief != before.one_time_relief:
+            relief += c.one_time_relief - before.one_time_relief
+    margin = revenue - variable - fixed
+    pct = cents(margin / revenue * HUNDRED) if revenue else ZERO
+    totals = _new(Totals, (revenue, variable, revenue - variable, fixed, margin, pct,
+                           t.margin_target, margin - t.margin_target, one_time_costs, relief,
+                           margin + one_time_costs - relief))
+    return totals, tuple(changed)
 
 
 def _quality(scenario: Scenario, tables: Coefficients, year: _Year,
