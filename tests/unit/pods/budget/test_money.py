@@ -1,8 +1,18 @@
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from leadership_pods.pods.budget.money import cents, cites_a_number, figures_in, money, plain, whole
+from leadership_pods.pods.budget.money import (
+    cents,
+    cites_a_number,
+    figures_in,
+    half_up,
+    money,
+    plain,
+    whole,
+)
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -46,3 +56,14 @@ def test_figures_with_k_and_decimals():
 def test_text_without_digits_cites_nothing():
     assert not cites_a_number("We will save a lot by standardising stents.")
     assert cites_a_number("2,100 stents x $157")
+
+
+@given(st.integers(-10**9, 10**9), st.integers(1, 10**6))
+def test_half_up_is_whole_of_the_quotient(numerator, denominator):
+    assert half_up(numerator, denominator) == whole(D(numerator) / D(denominator))
+
+
+@pytest.mark.parametrize(("numerator", "denominator", "expected"), [
+    (5, 10, 1), (-5, 10, -1), (4, 10, 0), (-4, 10, 0), (15, 10, 2), (-25, 10, -3), (0, 7, 0)])
+def test_half_up_rounds_halves_away_from_zero(numerator, denominator, expected):
+    assert half_up(numerator, denominator) == expected
