@@ -243,7 +243,7 @@ def _compute(scenario: Scenario, plan: Plan, base: Result | None) -> Result:
     if base is None:
         totals = _totals(scenario, revenue_lines, supply_lines, operating)
     else:
-        totals, changed = _against(scenario, base, revenue_lines, cost_lines)
+        totals, changed = _against(base, revenue_lines, cost_lines)
     return Result(scenario.id, revenue_lines, cost_lines, pools, totals, quality,
                   plan.changed_levers(), changed, notes)
 
@@ -339,7 +339,7 @@ def _totals(scenario: Scenario, revenue_lines: tuple[RevenueLineResult, ...],
                          margin + one_time_costs - relief))
 
 
-def _against(scenario: Scenario, base: Result, revenue_lines: tuple[RevenueLineResult, ...],
+def _against(base: Result, revenue_lines: tuple[RevenueLineResult, ...],
              cost_lines: tuple[CostLineResult, ...]) -> tuple[Totals, tuple[str, ...]]:
     """The totals as the baseline's plus each line's difference from the baseline's (the
     lines are in the same order; one no lever reaches is the baseline's own, and adds
