@@ -31,15 +31,14 @@ from .service_line import NO_EFFECT, QualityEffect, VolumeEffect
 
 
 class Kind(IntEnum):
-    """What a lever is, for the terms it reaches."""
+    """What a lever is, for the terms it reaches (FTE levers and the agency conversion have
+    none of their own: they reach lines and quality through their staff pools)."""
 
-    FTE = 0          #: a staffing line's FTE (it reaches lines and quality through its pool)
-    CONVERSION = 1   #: agency positions converted (through the pools too)
-    VOLUME = 2       #: a revenue line's assumed volume change, %
-    SUPPLY = 3       #: a revenue line's contract tier
-    INITIATIVE = 4   #: % of an initiative's run-rate realised
-    HOURS = 5        #: weekly sessions added or closed
-    CAPITAL = 6      #: 1 defers a replacement
+    VOLUME = 0       #: a revenue line's assumed volume change, %
+    SUPPLY = 1       #: a revenue line's contract tier
+    INITIATIVE = 2   #: % of an initiative's run-rate realised
+    HOURS = 3        #: weekly sessions added or closed
+    CAPITAL = 4      #: 1 defers a replacement
 
 
 class Reach(NamedTuple):
@@ -67,7 +66,7 @@ class PoolReach(NamedTuple):
 
 @dataclass(frozen=True)
 class Coefficients:
-    #: each lever's reach, by lever id
+    #: each lever's reach, by lever id (not the FTE levers' nor the conversion's: see Kind)
     levers: dict[str, Reach]
     #: each pool's reach, in pool order
     pools: tuple[PoolReach, ...]
@@ -130,9 +129,6 @@ def coefficients(scenario: Scenario) -> Coefficients:
 
     levers: dict[str, Reach] = {}
     staffing = {s.id: n for n, s in enumerate(scenario.staffing_lines)}
-    for s in scenario.staffing_lines:
-        levers[s.lever_id] = Reach(Kind.FTE, -1, (), ())
-    levers[scenario.conversion.lever_id] = Reach(Kind.CONVERSION, -1, (), ())
     for n, line in enumerate(lines):
         levers[f"volume.{line.key}"] = Reach(Kind.VOLUME, n, (), ())
         levers[f"supply.{line.key}"] = Reach(Kind.SUPPLY, n, (), ())

@@ -157,17 +157,19 @@ class _Year:
         self.moved = [everything_moved] * len(tables.volumes)
         self.quality = list(tables.indicator_baselines)
 
-    def apply(self, scenario: Scenario, tables: Coefficients, plan: Plan) -> None:
+    def apply(self, tables: Coefficients, plan: Plan) -> None:
         """The terms of every lever the plan sets (FTE and conversion act through pools)."""
         levers = tables.levers
         demand, capacity, moved, quality = self.demand, self.capacity, self.moved, self.quality
         for lever_id, value in plan.values.items():
             if not value:
                 continue
-            reach = levers[lever_id]
-            kind = reach.kind  # FTE and CONVERSION: no term of their own
+            reach = levers.get(lever_id)
+            if reach is None:  # FTE and the conversion: through the pools (see staff)
+                continue
+            kind = reach.kind
             if kind is _VOLUME:
-                volume = scenario.revenue_lines[reach.line].volume
+                volume = tables.volumes[reach.line]
                 top, bottom = value.as_integer_ratio()  # whole(volume * value / 100)
                 demand[reach.line] += half_up(volume * top, bottom * 100)
                 moved[reach.line] = True
@@ -233,7 +235,7 @@ def _compute(scenario: Scenario, plan: Plan, base: Result | None) -> Result:
             raise UnsafePlan(_refusals(scenario, plan, pools))
     # (a baseline with notes on its lines would need them kept: every line is computed then)
     year = _Year(tables, everything_moved=base is None or bool(base.notes))
-    year.apply(scenario, tables, plan)
+    year.apply(tables, plan)
     year.staff(tables, pools)
     revenue_lines, supply_lines, notes = _revenue_lines(scenario, tables, year, base)
     operating = _operating_lines(scenario, tables.costs, plan, paid, base)

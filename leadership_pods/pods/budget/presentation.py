@@ -122,8 +122,8 @@ def result_json(scenario: Scenario, result: Result) -> dict[str, Any]:
     baseline, the notes and the margin against the target in words.
 
     It goes out on every change, so it carries nothing else. A line left out has the
-    baseline's figures, which the page holds (:func:`baseline_lines_json`); most plans move
-    well under half the lines. Labels, units, baselines and floors never change and are in
+    baseline's figures, which the page holds (:func:`baseline_lines_json`); a plan usually moves
+    under half the lines. Labels, units, baselines and floors never change and are in
     the server-rendered grid already; a line's demand, capacity and contract tier are in its
     notes; the page works out the changed levers lacking a justification from the plan it
     holds; the Excel export and the CFO read the :class:`~.results.Result` itself.
