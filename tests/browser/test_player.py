@@ -437,7 +437,12 @@ def test_a_reload_while_saves_fail_keeps_the_text_and_saves_it_on_recovery(
 # ---------------------------------------------------------------------------------------
 def tab_to_the_form(page: Any, done: int, total: int) -> None:
     """From a freshly loaded section page: skip link, into main, then the pod link, the
-    progress summary and every section's link, in reading order."""
+    progress summary and every section's link, in reading order.
+
+    Waits for the frame's load event first: until then Chromium re-applies a fragment
+    link's target (focus included) as the page's resources arrive, so a Tab pressed
+    after "Skip to content" but before the load finished was taken back to main."""
+    tool_frame(page).wait_for_load_state("load")
     press(page, "Tab", "a:Skip to content")
     press(page, "Enter", "main:")
     press(page, "Tab", f"a:{package().metadata.title}")
