@@ -37,6 +37,7 @@ from .presentation import (
     STATUS_HELP,
     STATUS_TEXT,
     baseline_lines_json,
+    gap_text,
     grid_money,
     grid_number,
     lever_groups,
@@ -234,7 +235,7 @@ def budget_grid(answer: Mapping[str, Any] | None) -> dict[str, Any]:
     result = evaluate(SCENARIO, budget.plan)
     return {"scenario": SCENARIO, "groups": lever_groups(SCENARIO), "plan": budget.plan,
             "result": result, "baseline": baseline(SCENARIO), "answer": budget.to_json(),
-            "data": result_json(SCENARIO, result), "problem": problem,
+            "gap": gap_text(result), "problem": problem,
             "baseline_lines": baseline_lines_json(SCENARIO),
             "unjustified_labels": [SCENARIO.lever(lid).label for lid in unjustified(budget.plan)],
             "negotiation": negotiation_json(budget.negotiation) if budget.negotiation else None,
