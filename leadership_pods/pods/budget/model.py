@@ -170,14 +170,14 @@ class _Year:
             kind = reach.kind
             if kind is _VOLUME:
                 volume = tables.volumes[reach.line]
-                top, bottom = value.as_integer_ratio()  # whole(volume * value / 100)
+                top, bottom = value.as_integer_ratio()  # ROUND(volume * value / 100, 0)
                 demand[reach.line] += half_up(volume * top, bottom * 100)
                 moved[reach.line] = True
             elif kind is _SUPPLY:
                 self.tier[reach.line] = int(value)
                 moved[reach.line] = True
             elif kind is _INITIATIVE:
-                top, bottom = value.as_integer_ratio()  # whole(run_rate * value / 100)
+                top, bottom = value.as_integer_ratio()  # ROUND(run_rate * value / 100, 0)
                 for index, run_rate, added, _ in reach.lines:
                     demand[index] += half_up(run_rate * top, bottom * 100)
                     if value > 0:
@@ -204,7 +204,7 @@ class _Year:
         for pool, reach in zip(pools, tables.pools, strict=True):
             if pool.fte < pool.baseline_fte:
                 deficit = pool.baseline_fte - pool.fte
-                top, bottom = deficit.as_integer_ratio()  # whole(below * deficit)
+                top, bottom = deficit.as_integer_ratio()  # ROUND(below * deficit, 0)
                 for index, _, below in reach.lines:
                     demand[index] -= half_up(below * top, bottom)
                     moved[index] = True
@@ -212,7 +212,7 @@ class _Year:
                     quality[k] += deficit * per_below
             elif pool.fte > pool.baseline_fte:
                 surplus = pool.fte - pool.baseline_fte
-                top, bottom = surplus.as_integer_ratio()  # whole(above * surplus)
+                top, bottom = surplus.as_integer_ratio()  # ROUND(above * surplus, 0)
                 for index, above, _ in reach.lines:
                     demand[index] += half_up(above * top, bottom)
                     moved[index] = True

@@ -33,7 +33,6 @@ def round_to(value: Decimal, places: int) -> Decimal:
     return value.quantize(quantum, ROUND_HALF_UP)  # positional: a keyword costs 100 ns
 
 
-_ONE = Decimal(1)
 _MILLION = Decimal(1_000_000)
 
 
@@ -42,14 +41,9 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, ROUND_HALF_UP)
 
 
-def whole(value: Decimal) -> int:
-    """``ROUND(value, 0)`` as an ``int``: volumes are whole cases, studies and visits."""
-    return int(value.quantize(_ONE, ROUND_HALF_UP))
-
-
 def half_up(numerator: int, denominator: int) -> int:
     """``ROUND(numerator / denominator, 0)`` for integers (``denominator > 0``), half away
-    from zero: what :func:`whole` gives for the same quotient as a decimal, in integer
+    from zero: what ``round_to(Decimal(numerator) / denominator, 0)`` gives, in integer
     arithmetic (a quarter of the cost; the model takes a lever's value as a ratio once)."""
     quotient, remainder = divmod(abs(numerator), denominator)
     if 2 * remainder >= denominator:

@@ -11,7 +11,7 @@ from leadership_pods.pods.budget.money import (
     half_up,
     money,
     plain,
-    whole,
+    round_to,
 )
 
 
@@ -22,6 +22,11 @@ from leadership_pods.pods.budget.money import (
 def test_cents_rounds_half_away_from_zero_like_spreadsheet_round(value, expected):
     assert cents(D(value)) == D(expected)
     assert cents(D(value)).as_tuple().exponent == -2
+
+
+def whole(value: D) -> int:
+    """``ROUND(value, 0)`` as the spreadsheet does it, in decimals: what half_up must give."""
+    return int(round_to(value, 0))
 
 
 def test_whole_rounds_volumes_half_away_from_zero():
